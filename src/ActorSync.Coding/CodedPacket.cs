@@ -1,27 +1,41 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace ActorSync.Coding;
 
 /// <summary>
 /// A random linear combination Σ Coefficients[k]·B[BatchIds[k]] over GF(256), sent by one node during
-/// source-down recovery. The digest covers every field, so a flipped or truncated byte is caught on receipt.
+/// source-down recovery. The checksum (XXH128) covers every field, so a flipped or truncated byte is caught on
+/// receipt, before it can poison the elimination. It is a fast transport check, not a defence against a hostile
+/// sender: that is the SHA-256 batch digest in the <see cref="BatchManifest"/>, checked on every decoded batch.
 /// </summary>
-public sealed record CodedPacket(int Sender, int Sequence, int[] BatchIds, byte[] Coefficients, byte[] Payload, byte[] Digest)
+public sealed record CodedPacket(int Sender, int Sequence, int[] BatchIds, byte[] Coefficients, byte[] Payload, byte[] Checksum)
 {
+    public const int ChecksumSize = 16;
+
     public static CodedPacket Create(int sender, int sequence, int[] batchIds, byte[] coefficients, byte[] payload) =>
-        new(sender, sequence, batchIds, coefficients, payload, ComputeDigest(sender, sequence, batchIds, coefficients, payload));
+        new(sender, sequence, batchIds, coefficients, payload, ComputeChecksum(sender, sequence, batchIds, coefficients, payload));
 
     public bool IsIntact =>
-        Coding.Digest.Matches(Digest, ComputeDigest(Sender, Sequence, BatchIds, Coefficients, Payload));
+        Checksum.Length == ChecksumSize
+        && Checksum.AsSpan().SequenceEqual(ComputeChecksum(Sender, Sequence, BatchIds, Coefficients, Payload));
 
-    public static byte[] ComputeDigest(int sender, int sequence, int[] batchIds, byte[] coefficients, byte[] payload)
+    public static byte[] ComputeChecksum(int sender, int sequence, int[] batchIds, byte[] coefficients, byte[] payload)
     {
-        var header = new byte[12 + 4 * batchIds.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(header, sender);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), sequence);
-        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), batchIds.Length);
-        for (int i = 0; i < batchIds.Length; i++)
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12 + 4 * i), batchIds[i]);
-        return Coding.Digest.Of(header, coefficients, payload);
+        var hash = new XxHash128();
+        Span<byte> word = stackalloc byte[4];
+        foreach (var value in (ReadOnlySpan<int>)[sender, sequence, batchIds.Length, coefficients.Length, payload.Length])
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(word, value);
+            hash.Append(word);
+        }
+        foreach (var id in batchIds)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(word, id);
+            hash.Append(word);
+        }
+        hash.Append(coefficients);
+        hash.Append(payload);
+        return hash.GetCurrentHash();
     }
 }

@@ -10,7 +10,7 @@ public enum RlncReceiveOutcome
     /// <summary>The packet is a combination of packets already received: the rank did not change.</summary>
     NotInnovative,
 
-    /// <summary>The packet's digest does not match its contents; it was dropped.</summary>
+    /// <summary>The packet's checksum does not match its contents; it was dropped.</summary>
     Corrupt,
 
     /// <summary>The packet is malformed for this decoder (sizes, batch ids); it was dropped.</summary>
@@ -89,7 +89,7 @@ public sealed class RlncDecoder
     public RlncReceiveResult Receive(CodedPacket packet)
     {
         if (!packet.IsIntact)
-            return new(RlncReceiveOutcome.Corrupt, Rank, $"packet {packet.Sequence} from node {packet.Sender + 1} fails its digest check.");
+            return new(RlncReceiveOutcome.Corrupt, Rank, $"packet {packet.Sequence} from node {packet.Sender + 1} fails its checksum.");
         var problem = Validate(packet);
         if (problem is not null) return new(RlncReceiveOutcome.Invalid, Rank, problem);
         if (IsFullRank) return new(RlncReceiveOutcome.NotInnovative, Rank);

@@ -83,7 +83,7 @@ public class RlncRecoveryTests
     }
 
     [Fact]
-    public void Every_flipped_byte_and_a_truncation_are_caught_by_the_digest()
+    public void Every_flipped_byte_and_a_truncation_are_caught_by_the_checksum()
     {
         var placement = new Placement(4, 2);
         var data = Configurations.RandomBatches(6, 20, seed: 13);

@@ -1,0 +1,9 @@
+using System.CommandLine;
+using ActorSync.Cli;
+
+var root = new RootCommand("actorsync: fault-tolerant, coded database synchronization")
+{
+    PlanCommand.Create(),
+    BenchCommand.Create(),
+};
+return root.Parse(args).Invoke();
