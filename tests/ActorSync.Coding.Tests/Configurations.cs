@@ -3,20 +3,14 @@ namespace ActorSync.Coding.Tests;
 /// <summary>Every (K, r, η) with K ≤ 12, r &lt; K and η ≤ 2, as the issue asks; and a smaller set for brute force.</summary>
 public static class Configurations
 {
-    public static TheoryData<int, int, int> All()
-    {
-        var data = new TheoryData<int, int, int>();
-        for (int k = 2; k <= 12; k++)
-            for (int r = 1; r < k; r++)
-                for (int eta = 1; eta <= 2; eta++)
-                    data.Add(k, r, eta);
-        return data;
-    }
+    public static TheoryData<int, int, int> All() => Grid(maxNodes: 12);
 
-    public static TheoryData<int, int, int> Small()
+    public static TheoryData<int, int, int> Small() => Grid(maxNodes: 6);
+
+    private static TheoryData<int, int, int> Grid(int maxNodes)
     {
         var data = new TheoryData<int, int, int>();
-        for (int k = 2; k <= 6; k++)
+        for (int k = 2; k <= maxNodes; k++)
             for (int r = 1; r < k; r++)
                 for (int eta = 1; eta <= 2; eta++)
                     data.Add(k, r, eta);
