@@ -14,6 +14,18 @@ public enum XorScheme
 /// <summary>One XOR packet: the XOR of <see cref="Batches"/>, meant for the nodes in <see cref="Recipients"/>.</summary>
 public sealed record XorPacketSpec(int Index, uint Group, int Layer, int[] Batches, uint Recipients);
 
+/// <summary>An encoded XOR packet as it travels: which batches it combines, the payload, and a checksum over both.</summary>
+public sealed record XorPacket(int Index, int[] Batches, byte[] Payload, byte[] Checksum)
+{
+    public static XorPacket Create(int index, int[] batches, byte[] payload) =>
+        new(index, batches, payload, ComputeChecksum(index, batches, payload));
+
+    public bool IsIntact => PacketChecksum.Matches(Checksum, ComputeChecksum(Index, Batches, Payload));
+
+    private static byte[] ComputeChecksum(int index, int[] batches, byte[] payload) =>
+        PacketChecksum.Compute([index, .. batches], payload);
+}
+
 /// <summary>
 /// Coded delivery after placement: each node holds M batches and wants the other N−M. For a group G of r+1
 /// nodes and a layer j, the packet is ⊕_{i∈G} W(G∖{i}, j): node i lacks exactly W(G∖{i}, j) and holds the other r
@@ -81,12 +93,12 @@ public sealed class XorDeliveryPlan
         return packets;
     }
 
-    /// <summary>The packet's payload: the XOR of its batches.</summary>
-    public static byte[] Encode(XorPacketSpec packet, IReadOnlyList<byte[]> batches, GfKernel? kernel = null)
+    /// <summary>The packet, ready to send: the XOR of its batches, with its checksum.</summary>
+    public static XorPacket Encode(XorPacketSpec packet, IReadOnlyList<byte[]> batches, GfKernel? kernel = null)
     {
         kernel ??= GfKernels.Best;
         var payload = (byte[])batches[packet.Batches[0]].Clone();
         for (int i = 1; i < packet.Batches.Length; i++) kernel.Xor(batches[packet.Batches[i]], payload);
-        return payload;
+        return XorPacket.Create(packet.Index, packet.Batches, payload);
     }
 }

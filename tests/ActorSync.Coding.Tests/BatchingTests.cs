@@ -58,19 +58,52 @@ public class BatchingTests
     }
 
     [Fact]
-    public void A_corrupted_XOR_packet_yields_a_batch_that_fails_verification()
+    public void Every_flipped_byte_of_an_XOR_packet_is_caught_by_its_checksum()
     {
         var placement = new Placement(4, 2);
         var (batches, manifest) = BatchPacker.Pack(Enumerable.Range(0, 300).Select(i => Row(i, "retired")).ToArray(), 6);
-        var plan = XorDeliveryPlan.ThesisMan(placement);
-        var payload = XorDeliveryPlan.Encode(plan.Packets[0], batches);
-        payload[17] ^= 0xFF;
-        var decoder = new XorPeelingDecoder(6, manifest.BatchSize);
-        foreach (var b in placement.BatchesOf(0)) decoder.AddKnown(b, batches[b]);
+        var packet = XorDeliveryPlan.Encode(XorDeliveryPlan.ThesisMan(placement).Packets[0], batches);
+        var decoder = NodeDecoder(placement, 0, batches, manifest);
 
-        var decoded = decoder.Accept(plan.Packets[0], payload).DecodedBatches.Single();
+        for (int i = 0; i < packet.Payload.Length; i++)
+        {
+            var payload = (byte[])packet.Payload.Clone();
+            payload[i] ^= 0x04;
+            Assert.Equal(XorAcceptOutcome.Rejected, decoder.Accept(packet with { Payload = payload }).Outcome);
+        }
+        Assert.Equal(XorAcceptOutcome.Rejected, decoder.Accept(packet with { Payload = packet.Payload[..^1] }).Outcome);
+        Assert.Equal(XorAcceptOutcome.Rejected, decoder.Accept(packet with { Batches = [0, 1, 4] }).Outcome);
+        Assert.Equal(3, decoder.MissingCount);
+        Assert.Equal(XorAcceptOutcome.Decoded, decoder.Accept(packet).Outcome);
+    }
 
-        Assert.False(manifest.Verify(decoded, decoder.Batch(decoded)!.Value.Span));
+    [Fact]
+    public void A_wrong_XOR_packet_with_a_valid_checksum_fails_verification_and_does_not_spread()
+    {
+        var placement = new Placement(4, 2);
+        var (batches, manifest) = BatchPacker.Pack(Enumerable.Range(0, 300).Select(i => Row(i, "services")).ToArray(), 6);
+        var plan = XorDeliveryPlan.LeaderBased(placement, leader: 0);
+        var node4 = NodeDecoder(placement, 3, batches, manifest);
+        var p1 = XorDeliveryPlan.Encode(plan.Packets[0], batches);
+        var p2 = XorDeliveryPlan.Encode(plan.Packets[1], batches);
+        var wrongPayload = (byte[])p2.Payload.Clone();
+        wrongPayload[20] ^= 0xFF; // a sender bug, checksummed after the damage
+        var wrong = XorPacket.Create(p2.Index, p2.Batches, wrongPayload);
+
+        Assert.Equal(XorAcceptOutcome.Held, node4.Accept(p1).Outcome);
+        var result = node4.Accept(wrong);
+
+        Assert.Equal(XorAcceptOutcome.Rejected, result.Outcome);
+        Assert.Equal([0], result.FailedVerification);
+        Assert.Null(node4.Batch(0));
+        Assert.Equal(XorAcceptOutcome.Decoded, node4.Accept(p2).Outcome); // the resent packet is accepted
+    }
+
+    private static XorPeelingDecoder NodeDecoder(Placement placement, int node, byte[][] batches, BatchManifest manifest)
+    {
+        var decoder = new XorPeelingDecoder(batches.Length, manifest.BatchSize, manifest);
+        foreach (var b in placement.BatchesOf(node)) decoder.AddKnown(b, batches[b]);
+        return decoder;
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public class XorDeliveryTests
         var plan = XorDeliveryPlan.ThesisMan(placement);
         var decoder = NodeDecoder(placement, 0, data);
 
-        var result = decoder.Accept(plan.Packets[0], XorDeliveryPlan.Encode(plan.Packets[0], data));
+        var result = decoder.Accept(XorDeliveryPlan.Encode(plan.Packets[0], data));
 
         Assert.Equal(XorAcceptOutcome.Decoded, result.Outcome);
         Assert.Equal([3], result.DecodedBatches);
@@ -44,10 +44,10 @@ public class XorDeliveryTests
         Assert.All(plan.Packets, p => Assert.True(Combinatorics.Contains(p.Group, 0)));
         var node4 = NodeDecoder(placement, 3, data);
         // P1 = B1⊕B2⊕B4 first: node 4 lacks B1, B2 and B4, so it must wait.
-        Assert.Equal(XorAcceptOutcome.Held, node4.Accept(plan.Packets[0], XorDeliveryPlan.Encode(plan.Packets[0], data)).Outcome);
-        var second = node4.Accept(plan.Packets[1], XorDeliveryPlan.Encode(plan.Packets[1], data));
+        Assert.Equal(XorAcceptOutcome.Held, node4.Accept(XorDeliveryPlan.Encode(plan.Packets[0], data)).Outcome);
+        var second = node4.Accept(XorDeliveryPlan.Encode(plan.Packets[1], data));
         Assert.Equal([0], second.DecodedBatches);
-        var third = node4.Accept(plan.Packets[2], XorDeliveryPlan.Encode(plan.Packets[2], data));
+        var third = node4.Accept(XorDeliveryPlan.Encode(plan.Packets[2], data));
         Assert.Equal([1, 3], third.DecodedBatches); // B2 directly, then B4 unlocked from the held P1
         Assert.True(node4.IsComplete);
     }
@@ -82,14 +82,14 @@ public class XorDeliveryTests
         var data = Configurations.RandomBatches(placement.BatchCount, 24, seed: k + r + eta);
         var man = XorDeliveryPlan.ThesisMan(placement);
         var leaderPackets = XorDeliveryPlan.LeaderBased(placement, 0).Packets
-            .ToDictionary(p => (p.Group, p.Layer), p => XorDeliveryPlan.Encode(p, data));
+            .ToDictionary(p => (p.Group, p.Layer), p => XorDeliveryPlan.Encode(p, data).Payload);
 
         foreach (var packet in man.Packets.Where(p => !Combinatorics.Contains(p.Group, 0)))
         {
             var combined = new byte[24];
             foreach (var x in Combinatorics.Members(packet.Group))
                 Kernels.GfKernels.Scalar.Xor(leaderPackets[((packet.Group | 1u) & ~(1u << x), packet.Layer)], combined);
-            Assert.Equal(XorDeliveryPlan.Encode(packet, data), combined);
+            Assert.Equal(XorDeliveryPlan.Encode(packet, data).Payload, combined);
         }
     }
 
@@ -104,15 +104,15 @@ public class XorDeliveryTests
     {
         var placement = plan.Placement;
         var data = Configurations.RandomBatches(placement.BatchCount, 16, seed);
-        var payloads = plan.Packets.Select(p => XorDeliveryPlan.Encode(p, data)).ToArray();
+        var packets = plan.Packets.Select(p => XorDeliveryPlan.Encode(p, data)).ToArray();
         var random = new Random(seed);
         for (int node = 0; node < placement.Nodes; node++)
         {
             var decoder = NodeDecoder(placement, node, data);
             // Arrival order is arbitrary on a network: shuffle it per node.
-            foreach (var i in Enumerable.Range(0, payloads.Length).OrderBy(_ => random.Next()))
+            foreach (var i in Enumerable.Range(0, packets.Length).OrderBy(_ => random.Next()))
                 if (Combinatorics.Contains(plan.Packets[i].Recipients, node))
-                    decoder.Accept(plan.Packets[i], payloads[i]);
+                    Assert.NotEqual(XorAcceptOutcome.Rejected, decoder.Accept(packets[i]).Outcome);
 
             Assert.True(decoder.IsComplete, $"node {node + 1} still misses {string.Join(",", decoder.MissingBatches.Select(b => $"B{b + 1}"))}");
             for (int b = 0; b < placement.BatchCount; b++)
