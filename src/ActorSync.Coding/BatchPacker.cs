@@ -4,7 +4,7 @@ namespace ActorSync.Coding;
 /// Packs a stream of encoded records into N batches of nearly equal content size, without splitting a record,
 /// then pads them to one common size. A record goes to batch ⌊offset·N/total⌋, where offset is where it starts
 /// in the stream; so the caller states the stream's total size (records plus their varint lengths) up front
-/// and the records are placed as they arrive, never buffered twice.
+/// and each record is placed as it arrives. <see cref="Finish"/> copies each batch once into its padded array.
 /// </summary>
 public sealed class BatchPacker
 {
