@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.IO.Hashing;
+using ActorSync.Data.Schema;
+
+namespace ActorSync.Data.Encoding;
+
+/// <summary>Operations on canonical rows that need the table's schema: keys, bucket hashing, display.</summary>
+public static class CanonicalRows
+{
+    /// <summary>
+    /// The row's identity: its primary-key columns encoded as a row of their own, or the whole row for a table
+    /// without a key (identical duplicate rows then share an identity, and a bucket).
+    /// </summary>
+    public static ReadOnlySpan<byte> Key(ReadOnlySpan<byte> row, TableSchema table, RowBuilder keyBuilder)
+    {
+        if (!table.HasPrimaryKey) return row;
+        var reader = new RowReader(row, table.Columns.Count);
+        var slices = new (int Start, int Length, bool Null)[table.Columns.Count];
+        int offset = (table.Columns.Count + 7) / 8;
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            if (reader.IsNull(i)) { slices[i] = (0, 0, true); continue; }
+            int length = reader.Value(table.Columns[i].Kind).Length;
+            slices[i] = (offset, length, false);
+            offset += length;
+        }
+        keyBuilder.Begin();
+        foreach (var ordinal in table.PrimaryKey)
+        {
+            var slice = slices[ordinal];
+            if (slice.Null) keyBuilder.Null();
+            else keyBuilder.Raw(row.Slice(slice.Start, slice.Length));
+        }
+        return keyBuilder.Complete();
+    }
+
+    /// <summary>Which of N batches a row with this key belongs to; the same on every side and every run.</summary>
+    public static int Bucket(ReadOnlySpan<byte> key, int batchCount) => (int)(XxHash3.HashToUInt64(key) % (ulong)batchCount);
+
+    public static RowBuilder KeyBuilder(TableSchema table) =>
+        new(table.HasPrimaryKey ? table.PrimaryKey.Count : table.Columns.Count);
+
+    /// <summary>A key for people: <c>id=42</c>, <c>a=1, b='x'</c>.</summary>
+    public static string DescribeKey(ReadOnlySpan<byte> key, TableSchema table)
+    {
+        var columns = table.HasPrimaryKey ? table.KeyColumns.ToArray() : table.Columns.ToArray();
+        var reader = new RowReader(key, columns.Length);
+        var parts = new List<string>();
+        for (int i = 0; i < columns.Length; i++)
+            parts.Add($"{columns[i].Name}={(reader.IsNull(i) ? "NULL" : Display(ref reader, columns[i]))}");
+        return string.Join(", ", parts);
+    }
+
+    private static string Display(ref RowReader reader, ColumnSchema column) => column.Kind switch
+    {
+        ColumnKind.SignedInteger => reader.Signed().ToString(CultureInfo.InvariantCulture),
+        ColumnKind.UnsignedInteger => reader.Unsigned().ToString(CultureInfo.InvariantCulture),
+        ColumnKind.Decimal => DecimalText.Format(reader.Decimal(), column.Scale),
+        ColumnKind.Float => reader.Float().ToString("R", CultureInfo.InvariantCulture),
+        ColumnKind.Double => reader.Double().ToString("R", CultureInfo.InvariantCulture),
+        ColumnKind.Text => "'" + System.Text.Encoding.UTF8.GetString(reader.Bytes()) + "'",
+        ColumnKind.Binary => "0x" + Convert.ToHexString(reader.Bytes()),
+        ColumnKind.Date => Temporal.DateText(reader.Unsigned()),
+        ColumnKind.DateTime => Temporal.DateTimeText(reader.Unsigned(), column.Scale),
+        ColumnKind.Time => Temporal.TimeText(reader.Signed(), column.Scale),
+        _ => "?",
+    };
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace ActorSync.Data.Encoding;
+
+/// <summary>
+/// Dates and times as packed integers (like MySQL's own packing, so the zero date 0000-00-00 is 0) and as the
+/// ISO-style text SQLite stores: 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM:SS[.ffffff]', '[-]HHH:MM:SS[.ffffff]'.
+/// </summary>
+public static class Temporal
+{
+    public static ulong PackDate(int year, int month, int day) => ((ulong)year * 13 + (ulong)month) * 32 + (ulong)day;
+
+    public static ulong PackDateTime(int year, int month, int day, int hour, int minute, int second, int microsecond) =>
+        (((PackDate(year, month, day) * 24 + (ulong)hour) * 60 + (ulong)minute) * 60 + (ulong)second) * 1_000_000 + (ulong)microsecond;
+
+    public static (int Year, int Month, int Day) UnpackDate(ulong packed) =>
+        ((int)(packed / 32 / 13), (int)(packed / 32 % 13), (int)(packed % 32));
+
+    public static (int Year, int Month, int Day, int Hour, int Minute, int Second, int Microsecond) UnpackDateTime(ulong packed)
+    {
+        int micro = (int)(packed % 1_000_000); packed /= 1_000_000;
+        int second = (int)(packed % 60); packed /= 60;
+        int minute = (int)(packed % 60); packed /= 60;
+        int hour = (int)(packed % 24); packed /= 24;
+        var (year, month, day) = UnpackDate(packed);
+        return (year, month, day, hour, minute, second, micro);
+    }
+
+    public static string DateText(ulong packed)
+    {
+        var (y, m, d) = UnpackDate(packed);
+        return $"{y:D4}-{m:D2}-{d:D2}";
+    }
+
+    public static string DateTimeText(ulong packed, int fractionDigits)
+    {
+        var (y, mo, d, h, mi, s, us) = UnpackDateTime(packed);
+        return $"{y:D4}-{mo:D2}-{d:D2} {h:D2}:{mi:D2}:{s:D2}{Fraction(us, fractionDigits)}";
+    }
+
+    public static string TimeText(long microseconds, int fractionDigits)
+    {
+        ulong magnitude = (ulong)Math.Abs(microseconds);
+        ulong seconds = magnitude / 1_000_000;
+        return $"{(microseconds < 0 ? "-" : "")}{seconds / 3600:D2}:{seconds / 60 % 60:D2}:{seconds % 60:D2}{Fraction((int)(magnitude % 1_000_000), fractionDigits)}";
+    }
+
+    public static ulong ParseDate(string text)
+    {
+        if (text.Length != 10 || text[4] != '-' || text[7] != '-') throw Bad("date", text);
+        return PackDate(Int(text, 0, 4), Int(text, 5, 2), Int(text, 8, 2));
+    }
+
+    public static ulong ParseDateTime(string text)
+    {
+        if (text.Length < 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':') throw Bad("datetime", text);
+        var date = ParseDate(text[..10]);
+        var (y, m, d) = UnpackDate(date);
+        return PackDateTime(y, m, d, Int(text, 11, 2), Int(text, 14, 2), Int(text, 17, 2), Micro(text, 19, "datetime"));
+    }
+
+    public static long ParseTime(string text)
+    {
+        bool negative = text.StartsWith('-');
+        var body = negative ? text[1..] : text;
+        int firstColon = body.IndexOf(':');
+        if (firstColon < 2 || body.Length < firstColon + 6 || body[firstColon + 3] != ':') throw Bad("time", text);
+        long hours = Int(body, 0, firstColon), minutes = Int(body, firstColon + 1, 2), seconds = Int(body, firstColon + 4, 2);
+        long micro = ((hours * 60 + minutes) * 60 + seconds) * 1_000_000 + Micro(body, firstColon + 6, "time");
+        return negative ? -micro : micro;
+    }
+
+    private static string Fraction(int microsecond, int digits) =>
+        digits <= 0 ? "" : "." + microsecond.ToString("D6", CultureInfo.InvariantCulture)[..Math.Min(digits, 6)];
+
+    private static int Micro(string text, int at, string what)
+    {
+        if (at == text.Length) return 0;
+        if (text[at] != '.' || text.Length - at - 1 is < 1 or > 6) throw Bad(what, text);
+        var digits = text[(at + 1)..].PadRight(6, '0');
+        return Int(digits, 0, 6);
+    }
+
+    private static int Int(string text, int start, int length)
+    {
+        if (!int.TryParse(text.AsSpan(start, length), NumberStyles.None, CultureInfo.InvariantCulture, out int value)) throw Bad("number", text);
+        return value;
+    }
+
+    private static FormatException Bad(string what, string text) => new($"'{text}' is not a valid {what} value.");
+}

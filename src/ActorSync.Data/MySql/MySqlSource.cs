@@ -1,0 +1,234 @@
+using System.Data;
+using ActorSync.Data.Encoding;
+using ActorSync.Data.Schema;
+using MySqlConnector;
+
+namespace ActorSync.Data.MySql;
+
+/// <summary>
+/// The MySQL/MariaDB side: schema discovery from information_schema and streaming, typed reads into the canonical
+/// row encoding. Connection options are pinned so values arrive exactly (no tinyint-as-bool, no GUID guessing,
+/// zero dates allowed, TIMESTAMP in UTC).
+/// </summary>
+public sealed class MySqlSource(string connectionString)
+{
+    private readonly string _connectionString = Harden(connectionString);
+
+    public static string Harden(string connectionString)
+    {
+        MySqlConnectionStringBuilder builder;
+        try { builder = new MySqlConnectionStringBuilder(connectionString); }
+        catch (ArgumentException error) { throw new DataEdgeException($"the MySQL connection string is not valid: {error.Message}", error); }
+        builder.AllowZeroDateTime = true;
+        builder.ConvertZeroDateTime = false;
+        builder.TreatTinyAsBoolean = false;
+        builder.GuidFormat = MySqlGuidFormat.None;
+        builder.CharacterSet = "utf8mb4";
+        builder.AllowUserVariables = false;
+        return builder.ConnectionString;
+    }
+
+    public string Describe()
+    {
+        var b = new MySqlConnectionStringBuilder(_connectionString);
+        return $"{b.UserID}@{b.Server}:{b.Port}/{b.Database}";
+    }
+
+    public async Task<MySqlConnection> OpenAsync(CancellationToken cancellation = default)
+    {
+        var connection = new MySqlConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellation);
+            if (string.IsNullOrEmpty(connection.Database))
+                throw new DataEdgeException($"MySQL {Describe()}: the connection string names no database.");
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SET time_zone = '+00:00'";
+            await command.ExecuteNonQueryAsync(cancellation);
+            return connection;
+        }
+        catch (MySqlException error)
+        {
+            await connection.DisposeAsync();
+            throw new DataEdgeException($"MySQL {Describe()}: {Explain(error)}", error);
+        }
+    }
+
+    /// <summary>The tables to sync, in name order: all base tables, or those named (each must exist).</summary>
+    public async Task<IReadOnlyList<TableSchema>> DiscoverAsync(IReadOnlyCollection<string>? tables = null, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        var names = new List<string>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME";
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            while (await reader.ReadAsync(cancellation)) names.Add(reader.GetString(0));
+        }
+        if (tables is { Count: > 0 })
+        {
+            var missing = tables.Where(t => !names.Contains(t, StringComparer.Ordinal)).ToArray();
+            if (missing.Length > 0)
+                throw new DataEdgeException($"MySQL {Describe()}: no table {string.Join(", ", missing.Select(m => $"'{m}'"))} in database '{connection.Database}'.");
+            names = tables.Order(StringComparer.Ordinal).ToList();
+        }
+
+        var result = new List<TableSchema>();
+        foreach (var name in names) result.Add(await DescribeTableAsync(connection, name, cancellation));
+        return result;
+    }
+
+    private async Task<TableSchema> DescribeTableAsync(MySqlConnection connection, string table, CancellationToken cancellation)
+    {
+        var columns = new List<ColumnSchema>();
+        var watermarkCandidates = new List<(int Ordinal, bool OnUpdate, string Name)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, EXTRA
+                FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @table ORDER BY ORDINAL_POSITION
+                """;
+            command.Parameters.AddWithValue("@table", table);
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            while (await reader.ReadAsync(cancellation))
+            {
+                string name = reader.GetString(0), dataType = reader.GetString(1).ToLowerInvariant(), columnType = reader.GetString(2);
+                int precision = reader.IsDBNull(4) ? 0 : Convert.ToInt32(reader.GetValue(4));
+                int scale = reader.IsDBNull(5) ? 0 : Convert.ToInt32(reader.GetValue(5));
+                int fsp = reader.IsDBNull(6) ? 0 : Convert.ToInt32(reader.GetValue(6));
+                var column = Map(table, name, dataType, columnType, reader.GetString(3) == "YES", precision, scale, fsp);
+                columns.Add(column);
+                if (column.Kind == ColumnKind.DateTime)
+                    watermarkCandidates.Add((columns.Count - 1, reader.GetString(7).Contains("on update", StringComparison.OrdinalIgnoreCase), name));
+            }
+        }
+
+        var key = new List<int>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE
+                WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @table AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION
+                """;
+            command.Parameters.AddWithValue("@table", table);
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            while (await reader.ReadAsync(cancellation))
+                key.Add(columns.FindIndex(c => c.Name == reader.GetString(0)));
+        }
+
+        string[] watermarkNames = ["updated_at", "modified_at", "last_modified", "updated", "modified"];
+        var watermark = watermarkCandidates.OrderByDescending(c => c.OnUpdate)
+            .ThenBy(c => Array.FindIndex(watermarkNames, n => n.Equals(c.Name, StringComparison.OrdinalIgnoreCase)) is var i && i < 0 ? int.MaxValue : i)
+            .Select(c => (c.OnUpdate || watermarkNames.Contains(c.Name, StringComparer.OrdinalIgnoreCase)) ? c.Ordinal : -1)
+            .FirstOrDefault(-1);
+        return new TableSchema(table, columns, key, watermark);
+    }
+
+    /// <summary>MySQL type → canonical kind. Anything else is refused by name rather than copied lossily.</summary>
+    internal static ColumnSchema Map(string table, string column, string dataType, string columnType, bool nullable, int precision, int scale, int fsp)
+    {
+        bool unsigned = columnType.Contains("unsigned", StringComparison.OrdinalIgnoreCase);
+        ColumnSchema Integer(int bits) => new(column, unsigned ? ColumnKind.UnsignedInteger : ColumnKind.SignedInteger, nullable, columnType, Bits: bits);
+        return dataType switch
+        {
+            "tinyint" => Integer(8),
+            "smallint" => Integer(16),
+            "mediumint" => Integer(24),
+            "int" or "integer" => Integer(32),
+            "bigint" => Integer(64),
+            "year" => new(column, ColumnKind.SignedInteger, nullable, columnType, Bits: 16),
+            "bit" => new(column, ColumnKind.UnsignedInteger, nullable, columnType, Bits: precision),
+            "decimal" or "numeric" => new(column, ColumnKind.Decimal, nullable, columnType, Scale: scale),
+            "float" => new(column, ColumnKind.Float, nullable, columnType),
+            "double" or "real" => new(column, ColumnKind.Double, nullable, columnType),
+            "char" or "varchar" or "tinytext" or "text" or "mediumtext" or "longtext" or "enum" or "set" or "json"
+                => new(column, ColumnKind.Text, nullable, columnType),
+            "binary" or "varbinary" or "tinyblob" or "blob" or "mediumblob" or "longblob"
+                => new(column, ColumnKind.Binary, nullable, columnType),
+            "date" => new(column, ColumnKind.Date, nullable, columnType),
+            "datetime" or "timestamp" => new(column, ColumnKind.DateTime, nullable, columnType, Scale: fsp),
+            "time" => new(column, ColumnKind.Time, nullable, columnType, Scale: fsp),
+            _ => throw new DataEdgeException($"table '{table}', column '{column}': type {columnType} is not supported; ActorSync copies only types it can round-trip exactly (see docs/DATA.md)."),
+        };
+    }
+
+    /// <summary>
+    /// Streams a table's rows in primary-key order (InnoDB reads them off the clustered index, no sort) inside one
+    /// consistent-snapshot transaction; the row handed to <paramref name="onRow"/> is only valid during the call.
+    /// A table without a primary key is read in storage order; see docs/DATA.md for how it is synced.
+    /// </summary>
+    public async Task<long> ReadAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using (var begin = connection.CreateCommand())
+        {
+            begin.CommandText = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+            await begin.ExecuteNonQueryAsync(cancellation);
+        }
+        await using var command = connection.CreateCommand();
+        command.CommandText = SelectSql(table);
+        command.CommandTimeout = 0;
+        var builder = new RowBuilder(table.Columns.Count);
+        long rows = 0;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellation);
+            while (await reader.ReadAsync(cancellation))
+            {
+                Encode(reader, table, builder);
+                onRow(builder.Complete());
+                rows++;
+            }
+        }
+        catch (MySqlException error)
+        {
+            throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' failed after {rows} rows: {Explain(error)}", error);
+        }
+        return rows;
+    }
+
+    internal static string SelectSql(TableSchema table)
+    {
+        var columns = string.Join(", ", table.Columns.Select(c => SqlIdentifier.MySql(c.Name)));
+        var order = table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.MySql(c.Name))) : "";
+        return $"SELECT {columns} FROM {SqlIdentifier.MySql(table.Name)}{order}";
+    }
+
+    private static void Encode(MySqlDataReader reader, TableSchema table, RowBuilder row)
+    {
+        row.Begin();
+        for (int i = 0; i < table.Columns.Count; i++)
+        {
+            if (reader.IsDBNull(i)) { row.Null(); continue; }
+            var column = table.Columns[i];
+            switch (column.Kind)
+            {
+                case ColumnKind.SignedInteger: row.Signed(reader.GetInt64(i)); break;
+                case ColumnKind.UnsignedInteger: row.Unsigned(reader.GetUInt64(i)); break;
+                case ColumnKind.Decimal: row.Decimal(DecimalText.Parse(reader.GetMySqlDecimal(i).ToString(), column.Scale)); break;
+                case ColumnKind.Float: row.Float(reader.GetFloat(i)); break;
+                case ColumnKind.Double: row.Double(reader.GetDouble(i)); break;
+                case ColumnKind.Text: row.Text(reader.GetString(i)); break;
+                case ColumnKind.Binary: row.Bytes(reader.GetFieldValue<byte[]>(i)); break;
+                case ColumnKind.Date:
+                    var date = reader.GetMySqlDateTime(i);
+                    row.Date(date.Year, date.Month, date.Day);
+                    break;
+                case ColumnKind.DateTime:
+                    var stamp = reader.GetMySqlDateTime(i);
+                    row.DateTime(stamp.Year, stamp.Month, stamp.Day, stamp.Hour, stamp.Minute, stamp.Second, stamp.Microsecond);
+                    break;
+                case ColumnKind.Time: row.Time(reader.GetTimeSpan(i).Ticks / 10); break;
+                default: throw new InvalidOperationException($"unhandled kind {column.Kind}");
+            }
+        }
+    }
+
+    internal static string Explain(MySqlException error) => error.ErrorCode switch
+    {
+        MySqlErrorCode.UnableToConnectToHost => "the server is unreachable (is it running, and are host and port right?).",
+        MySqlErrorCode.AccessDenied => "access denied: check the user name and password.",
+        MySqlErrorCode.UnknownDatabase => $"the database does not exist ({error.Message}).",
+        _ => error.Message,
+    };
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using ActorSync.Data.Encoding;
+using ActorSync.Data.Schema;
+using SQLitePCL;
+
+namespace ActorSync.Data.Sqlite;
+
+/// <summary>
+/// The one place that decides how each canonical kind is stored in SQLite (documented in docs/DATA.md), both ways:
+/// binding a canonical value into a prepared statement, and turning a stored SQLite value back into canonical form.
+/// Exactness first: DECIMAL, BIGINT UNSIGNED and temporal values are TEXT, because SQLite has no exact decimal,
+/// no unsigned 64-bit integer and no date type.
+/// </summary>
+public static class SqliteTypeMap
+{
+    public static string DeclaredType(ColumnSchema column) => column.Kind switch
+    {
+        ColumnKind.SignedInteger => "INTEGER",
+        ColumnKind.UnsignedInteger => column.Bits >= 64 ? "TEXT" : "INTEGER",
+        ColumnKind.Decimal => "TEXT",
+        ColumnKind.Float or ColumnKind.Double => "REAL",
+        ColumnKind.Text => "TEXT",
+        ColumnKind.Binary => "BLOB",
+        ColumnKind.Date or ColumnKind.DateTime or ColumnKind.Time => "TEXT",
+        _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
+    };
+
+    /// <summary>Binds the reader's next value (or NULL) to parameter <paramref name="index"/> (1-based).</summary>
+    public static int Bind(sqlite3_stmt statement, int index, ColumnSchema column, bool isNull, ref RowReader row)
+    {
+        if (isNull) return raw.sqlite3_bind_null(statement, index);
+        switch (column.Kind)
+        {
+            case ColumnKind.SignedInteger: return raw.sqlite3_bind_int64(statement, index, row.Signed());
+            case ColumnKind.UnsignedInteger:
+                ulong value = row.Unsigned();
+                return column.Bits >= 64
+                    ? BindText(statement, index, value.ToString(CultureInfo.InvariantCulture))
+                    : raw.sqlite3_bind_int64(statement, index, (long)value);
+            case ColumnKind.Decimal: return BindText(statement, index, DecimalText.Format(row.Decimal(), column.Scale));
+            case ColumnKind.Float: return raw.sqlite3_bind_double(statement, index, row.Float());
+            case ColumnKind.Double: return raw.sqlite3_bind_double(statement, index, row.Double());
+            case ColumnKind.Text:
+                var text = row.Bytes();
+                // An empty span has no address, which SQLite would read as NULL; '' must stay ''.
+                return text.IsEmpty ? raw.sqlite3_bind_text(statement, index, "") : raw.sqlite3_bind_text(statement, index, text);
+            case ColumnKind.Binary:
+                var blob = row.Bytes();
+                return blob.IsEmpty ? raw.sqlite3_bind_zeroblob(statement, index, 0) : raw.sqlite3_bind_blob(statement, index, blob);
+            case ColumnKind.Date: return BindText(statement, index, Temporal.DateText(row.Unsigned()));
+            case ColumnKind.DateTime: return BindText(statement, index, Temporal.DateTimeText(row.Unsigned(), column.Scale));
+            case ColumnKind.Time: return BindText(statement, index, Temporal.TimeText(row.Signed(), column.Scale));
+            default: throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind");
+        }
+    }
+
+    /// <summary>Appends a value read from SQLite (long, double, string, byte[] or DBNull) in canonical form.</summary>
+    public static void Append(object? value, ColumnSchema column, RowBuilder row)
+    {
+        if (value is null or DBNull) { row.Null(); return; }
+        switch (column.Kind)
+        {
+            case ColumnKind.SignedInteger: row.Signed(Convert.ToInt64(value, CultureInfo.InvariantCulture)); break;
+            case ColumnKind.UnsignedInteger:
+                row.Unsigned(column.Bits >= 64 ? ulong.Parse((string)value, CultureInfo.InvariantCulture) : (ulong)Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case ColumnKind.Decimal: row.Decimal(DecimalText.Parse((string)value, column.Scale)); break;
+            case ColumnKind.Float: row.Float((float)Convert.ToDouble(value, CultureInfo.InvariantCulture)); break;
+            case ColumnKind.Double: row.Double(Convert.ToDouble(value, CultureInfo.InvariantCulture)); break;
+            case ColumnKind.Text: row.Text((string)value); break;
+            case ColumnKind.Binary: row.Bytes((byte[])value); break;
+            case ColumnKind.Date: row.Unsigned(Temporal.ParseDate((string)value)); break;
+            case ColumnKind.DateTime: row.Unsigned(Temporal.ParseDateTime((string)value)); break;
+            case ColumnKind.Time: row.Signed(Temporal.ParseTime((string)value)); break;
+            default: throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind");
+        }
+    }
+
+    private static int BindText(sqlite3_stmt statement, int index, string text) => raw.sqlite3_bind_text(statement, index, text);
+}
