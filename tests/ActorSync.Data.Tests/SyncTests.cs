@@ -1,0 +1,128 @@
+using ActorSync.Data.MySql;
+using ActorSync.Data.Seed;
+using ActorSync.Data.Sqlite;
+using ActorSync.Data.Verify;
+
+namespace ActorSync.Data.Tests;
+
+[Collection(MariaDbCollection.Name)]
+public class SyncTests(MariaDbServer server) : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    [Fact]
+    public async Task Bank_csv_syncs_with_equal_digests_and_a_resync_moves_nothing()
+    {
+        var source = await SeededAsync("bank_full_sync", "bank.csv");
+        using var destination = new SqliteDestination(_temp.File("bank.db"));
+
+        var first = await DirectSync.RunAsync(source, destination, batchCount: 6, spoolDirectory: _temp.Path);
+        var second = await DirectSync.RunAsync(source, destination, batchCount: 6);
+
+        var bank = Assert.Single(first.Verification);
+        Assert.True(bank.Equal);
+        Assert.Equal(4521, bank.SourceRows);
+        Assert.Equal(4521, bank.DestinationRows);
+        Assert.Equal(6, first.BatchesChanged);
+        Assert.Equal(4521, first.RowsWritten);
+        Assert.Equal(0, second.BatchesChanged);
+        Assert.Equal(0, second.BytesMoved);
+        Assert.True(second.Verified);
+    }
+
+    [Fact]
+    public async Task Changing_deleting_or_inserting_one_row_moves_one_batch()
+    {
+        var source = await SeededAsync("bank_incremental", "bank.csv");
+        var connection = source.ConnectionStringForTests;
+        using var destination = new SqliteDestination(_temp.File("incremental.db"));
+        var full = await DirectSync.RunAsync(source, destination, batchCount: 12);
+
+        await server.ExecuteAsync(connection, "UPDATE bank SET balance = balance + 1 WHERE id = 1000");
+        var update = await DirectSync.RunAsync(source, destination, batchCount: 12);
+        await server.ExecuteAsync(connection, "DELETE FROM bank WHERE id = 2000");
+        var delete = await DirectSync.RunAsync(source, destination, batchCount: 12);
+        await server.ExecuteAsync(connection, "INSERT INTO bank (age, job, marital, education, `default`, balance, housing, loan, contact, day, month, duration, campaign, pdays, previous, poutcome, y) VALUES (40, 'retired', 'single', 'tertiary', 'no', 5, 'no', 'no', 'cellular', 3, 'jun', 100, 1, -1, 0, 'unknown', 'yes')");
+        var insert = await DirectSync.RunAsync(source, destination, batchCount: 12);
+
+        Assert.Equal(12, full.BatchesChanged);
+        foreach (var step in new[] { update, delete, insert })
+        {
+            Assert.Equal(1, step.BatchesChanged);
+            Assert.True(step.BytesMoved * 6 < full.BytesMoved, $"{step.BytesMoved} bytes moved of {full.BytesMoved}");
+            Assert.True(step.Verified, string.Join("; ", step.Verification.SelectMany(v => v.Differences)));
+        }
+        Assert.Equal(4520, delete.Verification[0].DestinationRows);
+        Assert.Equal(4521, insert.Verification[0].DestinationRows); // one deleted, one inserted
+    }
+
+    [Fact]
+    public async Task A_failure_mid_apply_leaves_the_destination_unchanged()
+    {
+        var source = await SeededAsync("bank_rollback", "bank.csv");
+        var connection = source.ConnectionStringForTests;
+        using var destination = new SqliteDestination(_temp.File("rollback.db"));
+        await DirectSync.RunAsync(source, destination, batchCount: 6);
+        var schema = (await source.DiscoverAsync()).Single();
+        string before = DestinationDigest(destination, schema);
+
+        await server.ExecuteAsync(connection, "UPDATE bank SET job = 'changed' WHERE id IN (10, 20, 30, 40, 50, 60, 70, 80)");
+        // Simulate a failure part-way: the insert of row 70 aborts after other changed batches went in.
+        destination.Execute("CREATE TRIGGER fail_once BEFORE INSERT ON bank WHEN NEW.id = 70 BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END");
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => DirectSync.RunAsync(source, destination, batchCount: 6));
+
+        Assert.Contains("simulated disk failure", error.Message);
+        Assert.Contains("Nothing was applied", error.Message);
+        Assert.Equal(before, DestinationDigest(destination, schema));
+
+        destination.Execute("DROP TRIGGER fail_once");
+        var retry = await DirectSync.RunAsync(source, destination, batchCount: 6);
+        Assert.True(retry.Verified);
+    }
+
+    [Fact]
+    public async Task A_new_batch_count_replaces_the_destination_whole_and_still_verifies()
+    {
+        var source = await SeededAsync("bank_relayout", "bank.csv");
+        using var destination = new SqliteDestination(_temp.File("relayout.db"));
+        await DirectSync.RunAsync(source, destination, batchCount: 6);
+
+        var relayout = await DirectSync.RunAsync(source, destination, batchCount: 10);
+
+        Assert.Equal(10, relayout.BatchesChanged);
+        Assert.True(relayout.Verified);
+        Assert.Equal(4521, relayout.Verification[0].DestinationRows);
+    }
+
+    [Fact]
+    public async Task Verification_names_the_keys_that_differ()
+    {
+        var source = await SeededAsync("bank_verify", "bank.csv");
+        using var destination = new SqliteDestination(_temp.File("verify.db"));
+        await DirectSync.RunAsync(source, destination, batchCount: 6);
+        destination.Execute("UPDATE bank SET balance = 0 WHERE id = 17; DELETE FROM bank WHERE id = 18");
+
+        var comparison = (await Verifier.CompareAsync(source, destination, await source.DiscoverAsync())).Single();
+
+        Assert.False(comparison.Equal);
+        Assert.Contains("id=17: differs", comparison.Differences);
+        Assert.Contains("id=18: only in source", comparison.Differences);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private async Task<MySqlSource> SeededAsync(string database, string csv)
+    {
+        var connection = await server.CreateDatabaseAsync(database);
+        var source = new MySqlSource(connection);
+        await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(RepoData.File(csv)), replace: false);
+        return source;
+    }
+
+    private static string DestinationDigest(SqliteDestination destination, Schema.TableSchema schema)
+    {
+        var digest = new TableDigest(schema);
+        destination.ReadTable(schema, digest.Add);
+        return $"{digest.Rows}:{digest.Hex}";
+    }
+}
