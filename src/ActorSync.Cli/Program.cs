@@ -5,5 +5,8 @@ var root = new RootCommand("actorsync: fault-tolerant, coded database synchroniz
 {
     PlanCommand.Create(),
     BenchCommand.Create(),
+    DataCommands.Seed(),
+    DataCommands.Sync(),
+    DataCommands.Verify(),
 };
 return root.Parse(args).Invoke();

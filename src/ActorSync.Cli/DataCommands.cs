@@ -1,0 +1,85 @@
+using System.CommandLine;
+using ActorSync.Data;
+using ActorSync.Data.MySql;
+using ActorSync.Data.Seed;
+using ActorSync.Data.Sqlite;
+using ActorSync.Data.Verify;
+using Spectre.Console;
+
+namespace ActorSync.Cli;
+
+/// <summary><c>seed</c>, <c>verify</c> and <c>sync</c>: the database edge from the command line.</summary>
+public static class DataCommands
+{
+    public static Command Seed()
+    {
+        var mysql = DataOptions.MySql();
+        var csv = new Option<string?>("--csv") { Description = "bank CSV to load (data/bank.csv or data/bank-full.csv)" };
+        var synthetic = new Option<long?>("--synthetic") { Description = "load this many generated bank-shaped rows instead of a CSV" };
+        var table = new Option<string>("--table") { Description = "target table", DefaultValueFactory = _ => "bank" };
+        var replace = new Option<bool>("--replace") { Description = "drop and reload the table if it exists" };
+        var command = new Command("seed", "Load the UCI Bank Marketing data, or synthetic rows of its shape, into MySQL") { mysql, csv, synthetic, table, replace };
+        command.SetAction(parse => DataOptions.Run(async () =>
+        {
+            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            var rows = (parse.GetValue(csv), parse.GetValue(synthetic)) switch
+            {
+                ({ } path, null) => BankRow.ReadCsv(path),
+                (null, { } count) when count >= 0 => BankRow.Generate(count),
+                (null, { } count) => throw new DataEdgeException($"--synthetic must be zero or more; got {count}."),
+                (null, null) => throw new DataEdgeException("give --csv FILE or --synthetic ROWS."),
+                _ => throw new DataEdgeException("give --csv or --synthetic, not both."),
+            };
+            long loaded = await BankSeeder.SeedAsync(source, parse.GetValue(table)!, rows, parse.GetValue(replace));
+            Console.WriteLine($"loaded {loaded} rows into {source.Describe()}.{parse.GetValue(table)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Verify()
+    {
+        var mysql = DataOptions.MySql();
+        var dest = DataOptions.Destination();
+        var tables = DataOptions.Tables();
+        var command = new Command("verify", "Compare source and destination table by table by content digest; exit 1 if any differs") { mysql, dest, tables };
+        command.SetAction(parse => DataOptions.Run(async () =>
+        {
+            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            using var destination = new SqliteDestination(DataOptions.Require(parse, dest, DataOptions.SqliteVariable));
+            var schemas = await source.DiscoverAsync(parse.GetValue(tables));
+            var comparisons = await Verifier.CompareAsync(source, destination, schemas);
+            Render(comparisons);
+            return comparisons.All(c => c.Equal) ? 0 : 1;
+        }));
+        return command;
+    }
+
+    public static Command Sync()
+    {
+        var mysql = DataOptions.MySql();
+        var dest = DataOptions.Destination();
+        var tables = DataOptions.Tables();
+        var batches = new Option<int>("--batches") { Description = "N, the number of batches", DefaultValueFactory = _ => 6 };
+        var command = new Command("sync", "Sync MySQL to SQLite directly, without the cluster: ship only changed batches, then verify") { mysql, dest, tables, batches };
+        command.SetAction(parse => DataOptions.Run(async () =>
+        {
+            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            using var destination = new SqliteDestination(DataOptions.Require(parse, dest, DataOptions.SqliteVariable));
+            var report = await DirectSync.RunAsync(source, destination, parse.GetValue(batches), parse.GetValue(tables), Path.GetTempPath());
+            Console.WriteLine($"{report.BatchesChanged} of {report.BatchCount} batches shipped, {report.BytesMoved:N0} of {report.DatasetBytes:N0} bytes, {report.RowsWritten:N0} rows written, {report.Duration.TotalSeconds:0.00} s");
+            Render(report.Verification);
+            return report.Verified ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static void Render(IReadOnlyList<TableComparison> comparisons)
+    {
+        var table = new Table().AddColumns("table", "source rows", "destination rows", "result", "first differences");
+        foreach (var c in comparisons)
+            table.AddRow(Markup.Escape(c.Table), c.SourceRows.ToString("N0"), c.DestinationRows.ToString("N0"),
+                c.Equal ? "[green]equal[/]" : "[red]different[/]", Markup.Escape(string.Join("; ", c.Differences)));
+        AnsiConsole.Write(table);
+    }
+}

@@ -1,0 +1,86 @@
+using ActorSync.Data.MySql;
+using ActorSync.Data.Seed;
+using ActorSync.Data.Sqlite;
+using MySqlConnector;
+
+namespace ActorSync.Data.Tests;
+
+[Collection(MariaDbCollection.Name)]
+public class ErrorTests(MariaDbServer server) : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    [Fact]
+    public async Task An_unreachable_server_is_named_with_its_host_and_port()
+    {
+        var closed = new MySqlConnectionStringBuilder(server.ConnectionString("x")) { Port = 1, ConnectionTimeout = 3 }.ConnectionString;
+
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => new MySqlSource(closed).DiscoverAsync());
+
+        Assert.Contains("127.0.0.1:1", error.Message);
+        Assert.Contains("unreachable", error.Message);
+    }
+
+    [Fact]
+    public async Task Bad_credentials_say_access_denied()
+    {
+        await server.CreateDatabaseAsync("creds");
+        var wrong = new MySqlConnectionStringBuilder(server.ConnectionString("creds")) { Password = "not-the-password" }.ConnectionString;
+
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => new MySqlSource(wrong).DiscoverAsync());
+
+        Assert.Contains("access denied", error.Message);
+        Assert.DoesNotContain("not-the-password", error.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_database_or_table_is_named()
+    {
+        var missingDb = await Assert.ThrowsAsync<DataEdgeException>(() => new MySqlSource(server.ConnectionString("no_such_db")).DiscoverAsync());
+        var connection = await server.CreateDatabaseAsync("tables");
+        await server.ExecuteAsync(connection, "CREATE TABLE present (id INT PRIMARY KEY)");
+        var missingTable = await Assert.ThrowsAsync<DataEdgeException>(() => new MySqlSource(connection).DiscoverAsync(["present", "absent"]));
+
+        Assert.Contains("no_such_db", missingDb.Message);
+        Assert.Contains("'absent'", missingTable.Message);
+        Assert.DoesNotContain("'present'", missingTable.Message);
+    }
+
+    [Fact]
+    public void A_destination_that_cannot_be_written_is_named()
+    {
+        var inMissingDir = Assert.Throws<DataEdgeException>(() => new SqliteDestination(_temp.File("no/such/dir/x.db")));
+        File.WriteAllText(_temp.File("not-a-db"), "this is not a database file, it is text that goes on long enough to be read as a header");
+        var notDb = Assert.Throws<DataEdgeException>(() => new SqliteDestination(_temp.File("not-a-db")));
+
+        Assert.Contains("no/such/dir", inMissingDir.Message);
+        Assert.Contains("not-a-db", notDb.Message);
+    }
+
+    [Fact]
+    public async Task A_destination_table_not_made_by_ActorSync_is_left_alone()
+    {
+        var connection = await server.CreateDatabaseAsync("clash");
+        await BankSeeder.SeedAsync(new MySqlSource(connection), "bank", BankRow.Generate(10), replace: false);
+        using var destination = new SqliteDestination(_temp.File("clash.db"));
+        destination.Execute("CREATE TABLE bank (mine TEXT); INSERT INTO bank VALUES ('keep me')");
+
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => DirectSync.RunAsync(new MySqlSource(connection), destination, 2));
+
+        Assert.Contains("'bank' already exists and was not created by ActorSync", error.Message);
+        Assert.Equal(1, destination.Execute("UPDATE bank SET mine = mine WHERE mine = 'keep me'"));
+    }
+
+    [Fact]
+    public void A_malformed_csv_line_is_named()
+    {
+        var csv = _temp.File("bad.csv");
+        File.WriteAllLines(csv, [string.Join(",", BankRow.Columns), "30,admin.,married,primary,no,1787,no,no,cellular,19,oct,79,1,-1,0,unknown,no", "31,admin.,married"]);
+
+        var error = Assert.Throws<DataEdgeException>(() => BankRow.ReadCsv(csv).ToList());
+
+        Assert.Contains("line 3", error.Message);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
