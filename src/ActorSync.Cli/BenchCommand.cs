@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using ActorSync.Data.MySql;
 using Spectre.Console;
 
 namespace ActorSync.Cli;
@@ -24,7 +25,34 @@ public static class BenchCommand
             else Render(result);
             return 0;
         });
-        return new Command("bench", "Measure throughput") { coding };
+        return new Command("bench", "Measure throughput") { coding, Data() };
+    }
+
+    private static Command Data()
+    {
+        var mysql = DataOptions.MySql();
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var rows = new Option<long>("--rows") { Description = "synthetic bank rows to load into table bench_bank", DefaultValueFactory = _ => 1_000_000 };
+        var batches = new Option<int>("--batches") { Description = "N, the number of batches", DefaultValueFactory = _ => 12 };
+        var command = new Command("data", "Rows/s of MySQL read, snapshot, SQLite apply and verify (replaces table bench_bank)") { mysql, json, rows, batches };
+        command.SetAction(parse => DataOptions.Run(async () =>
+        {
+            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            var result = await DataBench.RunAsync(source, parse.GetValue(rows), parse.GetValue(batches), Path.GetTempPath());
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, DataBenchJsonContext.Default.DataBenchResult));
+            else
+            {
+                var table = new Table().Title($"{result.Rows:N0} bank rows, {result.Batches} batches (rows/s)").AddColumns("stage", "rows/s");
+                table.AddRow("MySQL read + encode (read ceiling)", result.ReadRowsPerSecond.ToString("N0"));
+                table.AddRow("snapshot into key-hash batches", result.SnapshotRowsPerSecond.ToString("N0"));
+                table.AddRow("SQLite apply (write ceiling)", result.ApplyRowsPerSecond.ToString("N0"));
+                table.AddRow("verify, both sides (rows read/s)", result.VerifyRowsPerSecond.ToString("N0"));
+                table.AddRow("pipeline: snapshot then apply", result.PipelineRowsPerSecond.ToString("N0"));
+                AnsiConsole.Write(table);
+            }
+            return 0;
+        }));
+        return command;
     }
 
     private static void Render(CodingBenchResult result)

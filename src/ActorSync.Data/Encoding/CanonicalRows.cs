@@ -14,22 +14,26 @@ public static class CanonicalRows
     public static ReadOnlySpan<byte> Key(ReadOnlySpan<byte> row, TableSchema table, RowBuilder keyBuilder)
     {
         if (!table.HasPrimaryKey) return row;
-        var reader = new RowReader(row, table.Columns.Count);
-        var slices = new (int Start, int Length, bool Null)[table.Columns.Count];
-        int offset = (table.Columns.Count + 7) / 8;
-        for (int i = 0; i < table.Columns.Count; i++)
+        int count = table.Columns.Count;
+        var reader = new RowReader(row, count);
+        // Where each value starts and ends (start = −1 for NULL); only up to the last key column is walked.
+        int last = table.PrimaryKey.Max();
+        Span<int> starts = count <= 64 ? stackalloc int[count] : new int[count];
+        Span<int> lengths = count <= 64 ? stackalloc int[count] : new int[count];
+        int offset = (count + 7) / 8;
+        for (int i = 0; i <= last; i++)
         {
-            if (reader.IsNull(i)) { slices[i] = (0, 0, true); continue; }
+            if (reader.IsNull(i)) { starts[i] = -1; continue; }
             int length = reader.Value(table.Columns[i].Kind).Length;
-            slices[i] = (offset, length, false);
+            starts[i] = offset;
+            lengths[i] = length;
             offset += length;
         }
         keyBuilder.Begin();
         foreach (var ordinal in table.PrimaryKey)
         {
-            var slice = slices[ordinal];
-            if (slice.Null) keyBuilder.Null();
-            else keyBuilder.Raw(row.Slice(slice.Start, slice.Length));
+            if (starts[ordinal] < 0) keyBuilder.Null();
+            else keyBuilder.Raw(row.Slice(starts[ordinal], lengths[ordinal]));
         }
         return keyBuilder.Complete();
     }

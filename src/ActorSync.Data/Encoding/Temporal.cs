@@ -28,14 +28,51 @@ public static class Temporal
 
     public static string DateText(ulong packed)
     {
-        var (y, m, d) = UnpackDate(packed);
-        return $"{y:D4}-{m:D2}-{d:D2}";
+        Span<byte> text = stackalloc byte[10];
+        return System.Text.Encoding.ASCII.GetString(text[..FormatDate(text, packed)]);
     }
 
     public static string DateTimeText(ulong packed, int fractionDigits)
     {
+        Span<byte> text = stackalloc byte[26];
+        return System.Text.Encoding.ASCII.GetString(text[..FormatDateTime(text, packed, fractionDigits)]);
+    }
+
+    /// <summary>Writes 'YYYY-MM-DD' as ASCII without allocating (the SQLite apply hot path); returns the length.</summary>
+    public static int FormatDate(Span<byte> destination, ulong packed)
+    {
+        var (y, m, d) = UnpackDate(packed);
+        Digits(destination, y, 4);
+        destination[4] = (byte)'-';
+        Digits(destination[5..], m, 2);
+        destination[7] = (byte)'-';
+        Digits(destination[8..], d, 2);
+        return 10;
+    }
+
+    /// <summary>Writes 'YYYY-MM-DD HH:MM:SS[.f…]' as ASCII without allocating; returns the length.</summary>
+    public static int FormatDateTime(Span<byte> destination, ulong packed, int fractionDigits)
+    {
         var (y, mo, d, h, mi, s, us) = UnpackDateTime(packed);
-        return $"{y:D4}-{mo:D2}-{d:D2} {h:D2}:{mi:D2}:{s:D2}{Fraction(us, fractionDigits)}";
+        FormatDate(destination, PackDate(y, mo, d));
+        destination[10] = (byte)' ';
+        Digits(destination[11..], h, 2);
+        destination[13] = (byte)':';
+        Digits(destination[14..], mi, 2);
+        destination[16] = (byte)':';
+        Digits(destination[17..], s, 2);
+        if (fractionDigits <= 0) return 19;
+        int digits = Math.Min(fractionDigits, 6);
+        destination[19] = (byte)'.';
+        Span<byte> micro = stackalloc byte[6];
+        Digits(micro, us, 6);
+        micro[..digits].CopyTo(destination[20..]);
+        return 20 + digits;
+    }
+
+    private static void Digits(Span<byte> destination, int value, int count)
+    {
+        for (int i = count - 1; i >= 0; i--, value /= 10) destination[i] = (byte)('0' + value % 10);
     }
 
     public static string TimeText(long microseconds, int fractionDigits)

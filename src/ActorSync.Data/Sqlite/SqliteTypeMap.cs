@@ -25,8 +25,11 @@ public static class SqliteTypeMap
         _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
     };
 
+    /// <summary>Bytes of scratch space <see cref="Bind"/> needs to format a temporal value.</summary>
+    public const int ScratchSize = 32;
+
     /// <summary>Binds the reader's next value (or NULL) to parameter <paramref name="index"/> (1-based).</summary>
-    public static int Bind(sqlite3_stmt statement, int index, ColumnSchema column, bool isNull, ref RowReader row)
+    public static int Bind(sqlite3_stmt statement, int index, ColumnSchema column, bool isNull, ref RowReader row, scoped Span<byte> scratch)
     {
         if (isNull) return raw.sqlite3_bind_null(statement, index);
         switch (column.Kind)
@@ -47,8 +50,8 @@ public static class SqliteTypeMap
             case ColumnKind.Binary:
                 var blob = row.Bytes();
                 return blob.IsEmpty ? raw.sqlite3_bind_zeroblob(statement, index, 0) : raw.sqlite3_bind_blob(statement, index, blob);
-            case ColumnKind.Date: return BindText(statement, index, Temporal.DateText(row.Unsigned()));
-            case ColumnKind.DateTime: return BindText(statement, index, Temporal.DateTimeText(row.Unsigned(), column.Scale));
+            case ColumnKind.Date: return raw.sqlite3_bind_text(statement, index, scratch[..Temporal.FormatDate(scratch, row.Unsigned())]);
+            case ColumnKind.DateTime: return raw.sqlite3_bind_text(statement, index, scratch[..Temporal.FormatDateTime(scratch, row.Unsigned(), column.Scale)]);
             case ColumnKind.Time: return BindText(statement, index, Temporal.TimeText(row.Signed(), column.Scale));
             default: throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind");
         }
