@@ -61,12 +61,32 @@ public static class DataCommands
         var dest = DataOptions.Destination();
         var tables = DataOptions.Tables();
         var batches = new Option<int>("--batches") { Description = "N, the number of batches", DefaultValueFactory = _ => 6 };
-        var command = new Command("sync", "Sync MySQL to SQLite directly, without the cluster: ship only changed batches, then verify") { mysql, dest, tables, batches };
+        var bidirectional = new Option<bool>("--bidirectional") { Description = "also send rows changed at the destination back to the source" };
+        var policy = new Option<string>("--policy")
+        {
+            Description = $"conflict policy for --bidirectional: {string.Join(", ", ConflictPolicies.Names)}",
+            DefaultValueFactory = _ => "last-writer-wins",
+        };
+        var tablePolicy = new Option<string[]>("--table-policy") { Description = "a per-table policy, TABLE=POLICY (repeatable)" };
+        var command = new Command("sync", "Sync MySQL to SQLite directly, without the cluster: ship only changed batches, then verify")
+        {
+            mysql, dest, tables, batches, bidirectional, policy, tablePolicy,
+        };
         command.SetAction(parse => DataOptions.Run(async () =>
         {
             var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
             using var destination = new SqliteDestination(DataOptions.Require(parse, dest, DataOptions.SqliteVariable));
-            var report = await DirectSync.RunAsync(source, destination, parse.GetValue(batches), parse.GetValue(tables), Path.GetTempPath());
+            SyncReport report;
+            if (parse.GetValue(bidirectional))
+            {
+                var policies = ConflictPolicies.Parse(parse.GetValue(policy)!, parse.GetValue(tablePolicy) ?? []);
+                var both = await BidirectionalSync.RunAsync(source, destination, parse.GetValue(batches), policies, parse.GetValue(tables), Path.GetTempPath());
+                Console.WriteLine($"back to source: {both.Reverse.WrittenToSource} row(s) written, {both.Reverse.Conflicts.Count} conflict(s) (logged in _actorsync_conflicts)");
+                foreach (var conflict in both.Reverse.Conflicts)
+                    Console.WriteLine($"  {conflict.Table} {conflict.Key}: {conflict.Winner} wins ({conflict.Policy})");
+                report = both.Forward;
+            }
+            else report = await DirectSync.RunAsync(source, destination, parse.GetValue(batches), parse.GetValue(tables), Path.GetTempPath());
             Console.WriteLine($"{report.BatchesChanged} of {report.BatchCount} batches shipped, {report.BytesMoved:N0} of {report.DatasetBytes:N0} bytes, {report.RowsWritten:N0} rows written, {report.Duration.TotalSeconds:0.00} s");
             Render(report.Verification);
             return report.Verified ? 0 : 1;

@@ -44,6 +44,25 @@ public static class CanonicalRows
     public static RowBuilder KeyBuilder(TableSchema table) =>
         new(table.HasPrimaryKey ? table.PrimaryKey.Count : table.Columns.Count);
 
+    /// <summary>The value of column <paramref name="ordinal"/> as its packed or integer form, or null if NULL.</summary>
+    public static ulong? PackedValue(ReadOnlySpan<byte> row, TableSchema table, int ordinal)
+    {
+        var reader = new RowReader(row, table.Columns.Count);
+        for (int i = 0; i < ordinal; i++)
+            if (!reader.IsNull(i)) reader.Value(table.Columns[i].Kind);
+        return reader.IsNull(ordinal) ? null : reader.Unsigned();
+    }
+
+    /// <summary>A whole row for people, as in the conflict log: <c>id=42, job='admin.', …</c>.</summary>
+    public static string DescribeRow(ReadOnlySpan<byte> row, TableSchema table)
+    {
+        var reader = new RowReader(row, table.Columns.Count);
+        var parts = new List<string>(table.Columns.Count);
+        for (int i = 0; i < table.Columns.Count; i++)
+            parts.Add($"{table.Columns[i].Name}={(reader.IsNull(i) ? "NULL" : Display(ref reader, table.Columns[i]))}");
+        return string.Join(", ", parts);
+    }
+
     /// <summary>A key for people: <c>id=42</c>, <c>a=1, b='x'</c>.</summary>
     public static string DescribeKey(ReadOnlySpan<byte> key, TableSchema table)
     {

@@ -189,10 +189,99 @@ public sealed class MySqlSource(string connectionString)
         return rows;
     }
 
-    internal static string SelectSql(TableSchema table)
+    /// <summary>The source's current row with this canonical key, or null.</summary>
+    public async Task<byte[]?> ReadRowAsync(TableSchema table, byte[] key, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"{SelectSql(table, ordered: false)} WHERE {KeyPredicate(table, command, key)}";
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            if (!await reader.ReadAsync(cancellation)) return null;
+            var row = new RowBuilder(table.Columns.Count);
+            Encode(reader, table, row);
+            return row.Complete().ToArray();
+        }
+        catch (MySqlException error)
+        {
+            throw new DataEdgeException($"MySQL {Describe()}: reading a row of table '{table.Name}' failed: {Explain(error)}", error);
+        }
+    }
+
+    /// <summary>Writes rows back to the source in one transaction: an upsert per row, or a delete where the row is null.</summary>
+    public async Task WriteRowsAsync(IReadOnlyList<(TableSchema Table, byte[] Key, byte[]? Row)> writes, CancellationToken cancellation = default)
+    {
+        if (writes.Count == 0) return;
+        await using var connection = await OpenAsync(cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        var current = "";
+        try
+        {
+            foreach (var (table, key, row) in writes)
+            {
+                current = table.Name;
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                if (row is null)
+                    command.CommandText = $"DELETE FROM {SqlIdentifier.MySql(table.Name)} WHERE {KeyPredicate(table, command, key)}";
+                else
+                {
+                    var reader = new RowReader(row, table.Columns.Count);
+                    for (int i = 0; i < table.Columns.Count; i++)
+                        command.Parameters.AddWithValue($"@c{i}", ToParameter(table.Columns[i], reader.IsNull(i), ref reader));
+                    var columns = string.Join(", ", table.Columns.Select(c => SqlIdentifier.MySql(c.Name)));
+                    var updates = string.Join(", ", table.Columns.Select(c => $"{SqlIdentifier.MySql(c.Name)} = VALUES({SqlIdentifier.MySql(c.Name)})"));
+                    command.CommandText = $"INSERT INTO {SqlIdentifier.MySql(table.Name)} ({columns}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"@c{i}"))}) ON DUPLICATE KEY UPDATE {updates}";
+                }
+                await command.ExecuteNonQueryAsync(cancellation);
+            }
+            await transaction.CommitAsync(cancellation);
+        }
+        catch (MySqlException error)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            throw new DataEdgeException($"MySQL {Describe()}: writing back to table '{current}' failed: {Explain(error)} Nothing was written.", error);
+        }
+    }
+
+    private static string KeyPredicate(TableSchema table, MySqlCommand command, byte[] key)
+    {
+        var reader = new RowReader(key, table.PrimaryKey.Count);
+        var parts = new List<string>();
+        int index = 0;
+        foreach (var column in table.KeyColumns)
+        {
+            command.Parameters.AddWithValue($"@k{index}", ToParameter(column, reader.IsNull(index), ref reader));
+            parts.Add($"{SqlIdentifier.MySql(column.Name)} <=> @k{index++}");
+        }
+        return string.Join(" AND ", parts);
+    }
+
+    /// <summary>A canonical value as a MySqlConnector parameter; DECIMAL and temporal values go as exact text.</summary>
+    private static object ToParameter(ColumnSchema column, bool isNull, ref RowReader row)
+    {
+        if (isNull) return DBNull.Value;
+        return column.Kind switch
+        {
+            ColumnKind.SignedInteger => row.Signed(),
+            ColumnKind.UnsignedInteger => row.Unsigned(),
+            ColumnKind.Decimal => DecimalText.Format(row.Decimal(), column.Scale),
+            ColumnKind.Float => row.Float(),
+            ColumnKind.Double => row.Double(),
+            ColumnKind.Text => System.Text.Encoding.UTF8.GetString(row.Bytes()),
+            ColumnKind.Binary => row.Bytes().ToArray(),
+            ColumnKind.Date => Temporal.DateText(row.Unsigned()),
+            ColumnKind.DateTime => Temporal.DateTimeText(row.Unsigned(), column.Scale),
+            ColumnKind.Time => Temporal.TimeText(row.Signed(), column.Scale),
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
+        };
+    }
+
+    internal static string SelectSql(TableSchema table, bool ordered = true)
     {
         var columns = string.Join(", ", table.Columns.Select(c => SqlIdentifier.MySql(c.Name)));
-        var order = table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.MySql(c.Name))) : "";
+        var order = ordered && table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.MySql(c.Name))) : "";
         return $"SELECT {columns} FROM {SqlIdentifier.MySql(table.Name)}{order}";
     }
 

@@ -15,7 +15,7 @@ public sealed record ApplyResult(int BatchesApplied, long RowsWritten, long Byte
 /// So an apply is idempotent, carries source deletes, and on any failure rolls back whole.
 /// ActorSync keeps its bookkeeping in tables named _actorsync_*.
 /// </summary>
-public sealed class SqliteDestination : IDisposable
+public sealed partial class SqliteDestination : IDisposable
 {
     private readonly SqliteConnection _connection;
     private IReadOnlyList<TableSchema> _bucketTables = [];
@@ -38,6 +38,8 @@ public sealed class SqliteDestination : IDisposable
                 CREATE TABLE IF NOT EXISTS _actorsync_tables (name TEXT PRIMARY KEY, shape TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS _actorsync_batches (batch INTEGER PRIMARY KEY, digest BLOB NOT NULL);
                 CREATE TABLE IF NOT EXISTS _actorsync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS _actorsync_conflicts (id INTEGER PRIMARY KEY, at TEXT NOT NULL, table_name TEXT NOT NULL,
+                  key TEXT NOT NULL, policy TEXT NOT NULL, winner TEXT NOT NULL, source_version TEXT NOT NULL, destination_version TEXT NOT NULL);
                 """);
         }
         catch (SqliteException error)
@@ -81,6 +83,11 @@ public sealed class SqliteDestination : IDisposable
             Execute("BEGIN IMMEDIATE");
             stage = "creating tables";
             EnsureTables(tables);
+            bool capture = CaptureEnabled;
+            long pending = PendingChanges(tables);
+            if (pending > 0)
+                throw new DataEdgeException($"{pending} row change(s) made at the destination wait to be synced back; run a bidirectional sync first, or they would be overwritten.");
+            if (capture) foreach (var table in tables) Execute(ChangeCapture.DropTriggers(table)); // our own writes are not local changes
             stage = "removing replaced rows";
             if (fullReplace) Execute("DELETE FROM _actorsync_batches");
             RemoveBuckets(tables, manifest.BatchCount, fullReplace ? null : batches.ToHashSet());
@@ -110,8 +117,14 @@ public sealed class SqliteDestination : IDisposable
                 record.Parameters.AddWithValue("$digest", manifest.BatchDigests[batch]);
                 record.ExecuteNonQuery();
             }
+            if (capture)
+            {
+                stage = "restoring change capture";
+                foreach (var table in tables) Execute(ChangeCapture.CreateLog(table) + "; " + ChangeCapture.CreateTriggers(table));
+            }
             stage = "recording the layout";
             WriteMeta("layout", layout);
+            WriteMeta("batch_count", manifest.BatchCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Execute("COMMIT");
             return new ApplyResult(batches.Count, rows, bytes, fullReplace);
         }

@@ -79,5 +79,25 @@ public static class SqliteTypeMap
         }
     }
 
+    /// <summary>The reader's next value as a parameter value for SQLite (long, double, string, byte[] or DBNull).</summary>
+    public static object ToParameter(ColumnSchema column, bool isNull, ref RowReader row)
+    {
+        if (isNull) return DBNull.Value;
+        return column.Kind switch
+        {
+            ColumnKind.SignedInteger => row.Signed(),
+            ColumnKind.UnsignedInteger => column.Bits >= 64 ? row.Unsigned().ToString(CultureInfo.InvariantCulture) : (long)row.Unsigned(),
+            ColumnKind.Decimal => DecimalText.Format(row.Decimal(), column.Scale),
+            ColumnKind.Float => (double)row.Float(),
+            ColumnKind.Double => row.Double(),
+            ColumnKind.Text => System.Text.Encoding.UTF8.GetString(row.Bytes()),
+            ColumnKind.Binary => row.Bytes().ToArray(),
+            ColumnKind.Date => Temporal.DateText(row.Unsigned()),
+            ColumnKind.DateTime => Temporal.DateTimeText(row.Unsigned(), column.Scale),
+            ColumnKind.Time => Temporal.TimeText(row.Signed(), column.Scale),
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
+        };
+    }
+
     private static int BindText(sqlite3_stmt statement, int index, string text) => raw.sqlite3_bind_text(statement, index, text);
 }
