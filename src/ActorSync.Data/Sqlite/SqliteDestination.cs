@@ -83,6 +83,7 @@ public sealed partial class SqliteDestination : IDisposable
             Execute("BEGIN IMMEDIATE");
             stage = "creating tables";
             EnsureTables(tables);
+            stage = "checking for unsynced destination changes";
             bool capture = CaptureEnabled;
             long pending = PendingChanges(tables);
             if (pending > 0)
