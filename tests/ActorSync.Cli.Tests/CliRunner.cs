@@ -11,6 +11,9 @@ public static class CliRunner
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "actorsync.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The tests pass connections explicitly; a developer's own settings must not leak in.
+        start.Environment.Remove("ACTORSYNC_MYSQL");
+        start.Environment.Remove("ACTORSYNC_SQLITE");
         start.ArgumentList.Add(dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

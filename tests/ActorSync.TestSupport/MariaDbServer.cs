@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using MySqlConnector;
 
-namespace ActorSync.Data.Tests;
+namespace ActorSync.TestSupport;
 
 /// <summary>
 /// A real mariadbd on a temp datadir and a free loopback port, with its own user and random password; stopped
@@ -128,10 +128,4 @@ public sealed class MariaDbServer : IAsyncLifetime
         await process.WaitForExitAsync();
         return (process.ExitCode, await output + await error);
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class MariaDbCollection : ICollectionFixture<MariaDbServer>
-{
-    public const string Name = "MariaDB";
 }

@@ -1,4 +1,4 @@
-namespace ActorSync.Data.Tests;
+namespace ActorSync.TestSupport;
 
 /// <summary>Finds the repository's data/ folder from the test binary's location.</summary>
 public static class RepoData

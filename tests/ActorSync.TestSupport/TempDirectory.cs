@@ -1,4 +1,4 @@
-namespace ActorSync.Data.Tests;
+namespace ActorSync.TestSupport;
 
 /// <summary>A temp directory for SQLite files and spools, deleted afterwards.</summary>
 public sealed class TempDirectory : IDisposable
