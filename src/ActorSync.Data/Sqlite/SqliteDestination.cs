@@ -32,8 +32,9 @@ public sealed partial class SqliteDestination : IDisposable
                 throw new DataEdgeException($"SQLite destination {Path}: directory {directory} does not exist.");
             _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ConnectionString);
             _connection.Open();
-            // Key-hash batches insert all over the key range: a 64 MiB page cache keeps those pages resident.
-            Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;");
+            // Key-hash batches insert all over the key range. 64 KiB pages (set when the file is created) mean far
+            // fewer B-tree splits: 250k → 360k rows/s here (docs/DATA.md); a 64 MiB cache keeps the pages resident.
+            Execute("PRAGMA page_size = 65536; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;");
             Execute("""
                 CREATE TABLE IF NOT EXISTS _actorsync_tables (name TEXT PRIMARY KEY, shape TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS _actorsync_batches (batch INTEGER PRIMARY KEY, digest BLOB NOT NULL);
@@ -253,12 +254,14 @@ public sealed partial class SqliteDestination : IDisposable
 
     private void Insert(sqlite3_stmt statement, TableSchema table, ReadOnlySpan<byte> row)
     {
+        // The statement stays referenced by 'statements' until the apply ends, so its raw pointer stays valid.
+        nint handle = statement.DangerousGetHandle();
         var reader = new RowReader(row, table.Columns.Count);
         Span<byte> scratch = stackalloc byte[SqliteTypeMap.ScratchSize];
         for (int i = 0; i < table.Columns.Count; i++)
-            Check(SqliteTypeMap.Bind(statement, i + 1, table.Columns[i], reader.IsNull(i), ref reader, scratch));
-        int rc = raw.sqlite3_step(statement);
-        raw.sqlite3_reset(statement);
+            Check(SqliteTypeMap.Bind(handle, i + 1, table.Columns[i], reader.IsNull(i), ref reader, scratch));
+        int rc = NativeSqlite.sqlite3_step(handle);
+        NativeSqlite.sqlite3_reset(handle);
         if (rc != raw.SQLITE_DONE) Check(rc);
     }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ActorSync.Data.Encoding;
 using ActorSync.Data.Schema;
-using SQLitePCL;
 
 namespace ActorSync.Data.Sqlite;
 
@@ -28,30 +27,25 @@ public static class SqliteTypeMap
     /// <summary>Bytes of scratch space <see cref="Bind"/> needs to format a temporal value.</summary>
     public const int ScratchSize = 32;
 
-    /// <summary>Binds the reader's next value (or NULL) to parameter <paramref name="index"/> (1-based).</summary>
-    public static int Bind(sqlite3_stmt statement, int index, ColumnSchema column, bool isNull, ref RowReader row, scoped Span<byte> scratch)
+    /// <summary>Binds the reader's next value (or NULL) to parameter <paramref name="index"/> (1-based) of a raw statement.</summary>
+    public static int Bind(nint statement, int index, ColumnSchema column, bool isNull, ref RowReader row, scoped Span<byte> scratch)
     {
-        if (isNull) return raw.sqlite3_bind_null(statement, index);
+        if (isNull) return NativeSqlite.sqlite3_bind_null(statement, index);
         switch (column.Kind)
         {
-            case ColumnKind.SignedInteger: return raw.sqlite3_bind_int64(statement, index, row.Signed());
+            case ColumnKind.SignedInteger: return NativeSqlite.sqlite3_bind_int64(statement, index, row.Signed());
             case ColumnKind.UnsignedInteger:
                 ulong value = row.Unsigned();
-                return column.Bits >= 64
-                    ? BindText(statement, index, value.ToString(CultureInfo.InvariantCulture))
-                    : raw.sqlite3_bind_int64(statement, index, (long)value);
+                if (column.Bits < 64) return NativeSqlite.sqlite3_bind_int64(statement, index, (long)value);
+                value.TryFormat(scratch, out int digits, default, CultureInfo.InvariantCulture);
+                return NativeSqlite.BindText(statement, index, scratch[..digits]);
             case ColumnKind.Decimal: return BindText(statement, index, DecimalText.Format(row.Decimal(), column.Scale));
-            case ColumnKind.Float: return raw.sqlite3_bind_double(statement, index, row.Float());
-            case ColumnKind.Double: return raw.sqlite3_bind_double(statement, index, row.Double());
-            case ColumnKind.Text:
-                var text = row.Bytes();
-                // An empty span has no address, which SQLite would read as NULL; '' must stay ''.
-                return text.IsEmpty ? raw.sqlite3_bind_text(statement, index, "") : raw.sqlite3_bind_text(statement, index, text);
-            case ColumnKind.Binary:
-                var blob = row.Bytes();
-                return blob.IsEmpty ? raw.sqlite3_bind_zeroblob(statement, index, 0) : raw.sqlite3_bind_blob(statement, index, blob);
-            case ColumnKind.Date: return raw.sqlite3_bind_text(statement, index, scratch[..Temporal.FormatDate(scratch, row.Unsigned())]);
-            case ColumnKind.DateTime: return raw.sqlite3_bind_text(statement, index, scratch[..Temporal.FormatDateTime(scratch, row.Unsigned(), column.Scale)]);
+            case ColumnKind.Float: return NativeSqlite.sqlite3_bind_double(statement, index, row.Float());
+            case ColumnKind.Double: return NativeSqlite.sqlite3_bind_double(statement, index, row.Double());
+            case ColumnKind.Text: return NativeSqlite.BindText(statement, index, row.Bytes());
+            case ColumnKind.Binary: return NativeSqlite.BindBlob(statement, index, row.Bytes());
+            case ColumnKind.Date: return NativeSqlite.BindText(statement, index, scratch[..Temporal.FormatDate(scratch, row.Unsigned())]);
+            case ColumnKind.DateTime: return NativeSqlite.BindText(statement, index, scratch[..Temporal.FormatDateTime(scratch, row.Unsigned(), column.Scale)]);
             case ColumnKind.Time: return BindText(statement, index, Temporal.TimeText(row.Signed(), column.Scale));
             default: throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind");
         }
@@ -99,5 +93,5 @@ public static class SqliteTypeMap
         };
     }
 
-    private static int BindText(sqlite3_stmt statement, int index, string text) => raw.sqlite3_bind_text(statement, index, text);
+    private static int BindText(nint statement, int index, string text) => NativeSqlite.BindText(statement, index, System.Text.Encoding.UTF8.GetBytes(text));
 }

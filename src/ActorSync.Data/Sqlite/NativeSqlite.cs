@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace ActorSync.Data.Sqlite;
+
+/// <summary>
+/// The few SQLite calls on the apply hot path, bound straight to the e_sqlite3 library that Microsoft.Data.Sqlite
+/// already loaded, on raw statement pointers. SQLitePCL's wrappers add an interface call and SafeHandle
+/// marshalling to every bind, and an apply makes one bind per value.
+/// </summary>
+internal static unsafe partial class NativeSqlite
+{
+    private const string Library = "e_sqlite3";
+
+    /// <summary>SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.</summary>
+    private static readonly nint Transient = -1;
+
+    [LibraryImport(Library)] internal static partial int sqlite3_bind_int64(nint statement, int index, long value);
+
+    [LibraryImport(Library)] internal static partial int sqlite3_bind_double(nint statement, int index, double value);
+
+    [LibraryImport(Library)] internal static partial int sqlite3_bind_null(nint statement, int index);
+
+    [LibraryImport(Library)] internal static partial int sqlite3_bind_zeroblob(nint statement, int index, int size);
+
+    [LibraryImport(Library)] private static partial int sqlite3_bind_text(nint statement, int index, byte* text, int length, nint destructor);
+
+    [LibraryImport(Library)] private static partial int sqlite3_bind_blob(nint statement, int index, byte* blob, int length, nint destructor);
+
+    [LibraryImport(Library)] internal static partial int sqlite3_step(nint statement);
+
+    [LibraryImport(Library)] internal static partial int sqlite3_reset(nint statement);
+
+    /// <summary>Binds UTF-8 text; '' stays '' (a pointer to a zero-length buffer, never a null pointer).</summary>
+    internal static int BindText(nint statement, int index, ReadOnlySpan<byte> utf8)
+    {
+        byte empty = 0;
+        fixed (byte* text = utf8)
+            return sqlite3_bind_text(statement, index, utf8.IsEmpty ? &empty : text, utf8.Length, Transient);
+    }
+
+    internal static int BindBlob(nint statement, int index, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty) return sqlite3_bind_zeroblob(statement, index, 0);
+        fixed (byte* blob = bytes)
+            return sqlite3_bind_blob(statement, index, blob, bytes.Length, Transient);
+    }
+}
