@@ -63,6 +63,29 @@ public static class CanonicalRows
         return string.Join(", ", parts);
     }
 
+    /// <summary>
+    /// The reader's next value as a natural .NET value: long, ulong, float, double, string or byte[]; DECIMAL and
+    /// temporal values as their exact text; DBNull for NULL. Both databases accept these as parameters.
+    /// </summary>
+    public static object ToValue(ColumnSchema column, bool isNull, ref RowReader row)
+    {
+        if (isNull) return DBNull.Value;
+        return column.Kind switch
+        {
+            ColumnKind.SignedInteger => row.Signed(),
+            ColumnKind.UnsignedInteger => row.Unsigned(),
+            ColumnKind.Decimal => DecimalText.Format(row.Decimal(), column.Scale),
+            ColumnKind.Float => row.Float(),
+            ColumnKind.Double => row.Double(),
+            ColumnKind.Text => System.Text.Encoding.UTF8.GetString(row.Bytes()),
+            ColumnKind.Binary => row.Bytes().ToArray(),
+            ColumnKind.Date => Temporal.DateText(row.Unsigned()),
+            ColumnKind.DateTime => Temporal.DateTimeText(row.Unsigned(), column.Scale),
+            ColumnKind.Time => Temporal.TimeText(row.Signed(), column.Scale),
+            _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
+        };
+    }
+
     /// <summary>A key for people: <c>id=42</c>, <c>a=1, b='x'</c>.</summary>
     public static string DescribeKey(ReadOnlySpan<byte> key, TableSchema table)
     {

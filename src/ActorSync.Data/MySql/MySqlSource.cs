@@ -229,7 +229,7 @@ public sealed class MySqlSource(string connectionString)
                 {
                     var reader = new RowReader(row, table.Columns.Count);
                     for (int i = 0; i < table.Columns.Count; i++)
-                        command.Parameters.AddWithValue($"@c{i}", ToParameter(table.Columns[i], reader.IsNull(i), ref reader));
+                        command.Parameters.AddWithValue($"@c{i}", CanonicalRows.ToValue(table.Columns[i], reader.IsNull(i), ref reader));
                     var columns = string.Join(", ", table.Columns.Select(c => SqlIdentifier.MySql(c.Name)));
                     var updates = string.Join(", ", table.Columns.Select(c => $"{SqlIdentifier.MySql(c.Name)} = VALUES({SqlIdentifier.MySql(c.Name)})"));
                     command.CommandText = $"INSERT INTO {SqlIdentifier.MySql(table.Name)} ({columns}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"@c{i}"))}) ON DUPLICATE KEY UPDATE {updates}";
@@ -252,30 +252,10 @@ public sealed class MySqlSource(string connectionString)
         int index = 0;
         foreach (var column in table.KeyColumns)
         {
-            command.Parameters.AddWithValue($"@k{index}", ToParameter(column, reader.IsNull(index), ref reader));
+            command.Parameters.AddWithValue($"@k{index}", CanonicalRows.ToValue(column, reader.IsNull(index), ref reader));
             parts.Add($"{SqlIdentifier.MySql(column.Name)} <=> @k{index++}");
         }
         return string.Join(" AND ", parts);
-    }
-
-    /// <summary>A canonical value as a MySqlConnector parameter; DECIMAL and temporal values go as exact text.</summary>
-    private static object ToParameter(ColumnSchema column, bool isNull, ref RowReader row)
-    {
-        if (isNull) return DBNull.Value;
-        return column.Kind switch
-        {
-            ColumnKind.SignedInteger => row.Signed(),
-            ColumnKind.UnsignedInteger => row.Unsigned(),
-            ColumnKind.Decimal => DecimalText.Format(row.Decimal(), column.Scale),
-            ColumnKind.Float => row.Float(),
-            ColumnKind.Double => row.Double(),
-            ColumnKind.Text => System.Text.Encoding.UTF8.GetString(row.Bytes()),
-            ColumnKind.Binary => row.Bytes().ToArray(),
-            ColumnKind.Date => Temporal.DateText(row.Unsigned()),
-            ColumnKind.DateTime => Temporal.DateTimeText(row.Unsigned(), column.Scale),
-            ColumnKind.Time => Temporal.TimeText(row.Signed(), column.Scale),
-            _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
-        };
     }
 
     internal static string SelectSql(TableSchema table, bool ordered = true)

@@ -73,25 +73,15 @@ public static class SqliteTypeMap
         }
     }
 
-    /// <summary>The reader's next value as a parameter value for SQLite (long, double, string, byte[] or DBNull).</summary>
-    public static object ToParameter(ColumnSchema column, bool isNull, ref RowReader row)
-    {
-        if (isNull) return DBNull.Value;
-        return column.Kind switch
+    /// <summary>The reader's next value as a SQLite parameter, stored as <see cref="DeclaredType"/> says.</summary>
+    public static object ToParameter(ColumnSchema column, bool isNull, ref RowReader row) =>
+        CanonicalRows.ToValue(column, isNull, ref row) switch
         {
-            ColumnKind.SignedInteger => row.Signed(),
-            ColumnKind.UnsignedInteger => column.Bits >= 64 ? row.Unsigned().ToString(CultureInfo.InvariantCulture) : (long)row.Unsigned(),
-            ColumnKind.Decimal => DecimalText.Format(row.Decimal(), column.Scale),
-            ColumnKind.Float => (double)row.Float(),
-            ColumnKind.Double => row.Double(),
-            ColumnKind.Text => System.Text.Encoding.UTF8.GetString(row.Bytes()),
-            ColumnKind.Binary => row.Bytes().ToArray(),
-            ColumnKind.Date => Temporal.DateText(row.Unsigned()),
-            ColumnKind.DateTime => Temporal.DateTimeText(row.Unsigned(), column.Scale),
-            ColumnKind.Time => Temporal.TimeText(row.Signed(), column.Scale),
-            _ => throw new ArgumentOutOfRangeException(nameof(column), column.Kind, "unknown column kind"),
+            ulong value when column.Bits >= 64 => value.ToString(CultureInfo.InvariantCulture),
+            ulong value => (long)value,
+            float value => (double)value,
+            var value => value,
         };
-    }
 
     private static int BindText(nint statement, int index, string text) => NativeSqlite.BindText(statement, index, System.Text.Encoding.UTF8.GetBytes(text));
 }
