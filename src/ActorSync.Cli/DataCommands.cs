@@ -88,6 +88,10 @@ public static class DataCommands
             }
             else report = await DirectSync.RunAsync(source, destination, parse.GetValue(batches), parse.GetValue(tables), Path.GetTempPath());
             Console.WriteLine($"{report.BatchesChanged} of {report.BatchCount} batches shipped, {report.BytesMoved:N0} of {report.DatasetBytes:N0} bytes, {report.RowsWritten:N0} rows written, {report.Duration.TotalSeconds:0.00} s");
+            if (report.TablesNotRescanned.Count > 0)
+                Console.WriteLine($"not rescanned (watermark unchanged since the last verified sync): {string.Join(", ", report.TablesNotRescanned)}");
+            if (report.Repaired)
+                Console.WriteLine("the destination had drifted from the source; it was repaired by a full re-read and re-ship");
             Render(report.Verification);
             return report.Verified ? 0 : 1;
         }));

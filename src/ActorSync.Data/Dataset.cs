@@ -2,6 +2,7 @@ using ActorSync.Coding;
 using ActorSync.Data.Encoding;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Schema;
+using ActorSync.Data.Sqlite;
 
 namespace ActorSync.Data;
 
@@ -20,27 +21,52 @@ public sealed class Dataset : IDisposable
     public BatchManifest Manifest => _spool.Manifest;
     public IReadOnlyDictionary<string, long> RowsPerTable { get; }
 
-    private Dataset(IReadOnlyList<TableSchema> tables, BatchSpool spool, IReadOnlyDictionary<string, long> rows)
+    /// <summary>Each table's source watermark at this snapshot (null for tables without an updated_at-style column).</summary>
+    public IReadOnlyDictionary<string, string?> Watermarks { get; }
+
+    /// <summary>Tables rebuilt from the destination's verified copy because their watermark had not moved.</summary>
+    public IReadOnlyList<string> ReusedTables { get; }
+
+    private Dataset(IReadOnlyList<TableSchema> tables, BatchSpool spool, IReadOnlyDictionary<string, long> rows,
+        IReadOnlyDictionary<string, string?> watermarks, IReadOnlyList<string> reused)
     {
         Tables = tables;
         _spool = spool;
         RowsPerTable = rows;
+        Watermarks = watermarks;
+        ReusedTables = reused;
     }
 
+    /// <summary>
+    /// Snapshots the tables into batches. With <paramref name="lastSynced"/>, a table whose watermark has not moved
+    /// since a sync that verified equal, and whose copy there still has the digest verified then, is rebuilt from
+    /// that copy: the source answers one COUNT/MAX query instead of a full scan. Only tables with a single integer
+    /// key qualify, because both databases order those rows alike, which keeps the batch bytes identical.
+    /// </summary>
     public static async Task<Dataset> ReadAsync(MySqlSource source, IReadOnlyList<TableSchema> tables, int batchCount,
-        string? spoolDirectory = null, CancellationToken cancellation = default)
+        string? spoolDirectory = null, SqliteDestination? lastSynced = null, CancellationToken cancellation = default)
     {
         var spool = new BatchSpool(batchCount, spoolDirectory);
         try
         {
             var rows = new Dictionary<string, long>();
+            var watermarks = new Dictionary<string, string?>();
+            var reused = new List<string>();
             for (int t = 0; t < tables.Count; t++)
             {
-                var writer = new Writer(spool, tables[t], t);
-                rows[tables[t].Name] = await source.ReadAsync(tables[t], writer.Add, cancellation);
+                var table = tables[t];
+                var writer = new Writer(spool, table, t);
+                if (lastSynced is not null && await UnchangedSinceVerifiedAsync(source, lastSynced, table, tables, batchCount, cancellation) is { } watermark)
+                {
+                    rows[table.Name] = lastSynced.ReadTable(table, writer.Add, orderByKey: true);
+                    watermarks[table.Name] = watermark;
+                    reused.Add(table.Name);
+                    continue;
+                }
+                (rows[table.Name], watermarks[table.Name]) = await source.ReadWithWatermarkAsync(table, writer.Add, cancellation);
             }
             spool.Finish();
-            return new Dataset(tables, spool, rows);
+            return new Dataset(tables, spool, rows, watermarks, reused);
         }
         catch
         {
@@ -50,6 +76,21 @@ public sealed class Dataset : IDisposable
     }
 
     public byte[] ReadBatch(int batch) => _spool.ReadBatch(batch);
+
+    /// <summary>The current watermark if the table qualifies and neither side moved since the last verified sync.</summary>
+    private static async Task<string?> UnchangedSinceVerifiedAsync(MySqlSource source, SqliteDestination destination,
+        TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount, CancellationToken cancellation)
+    {
+        var key = table.PrimaryKey.Count == 1 ? table.KeyColumns.Single() : null;
+        bool integerKey = key is { Kind: ColumnKind.SignedInteger } or { Kind: ColumnKind.UnsignedInteger, Bits: < 64 };
+        if (!integerKey || table.WatermarkColumn < 0) return null;
+        if (destination.LastVerified(table, tables, batchCount) is not { } verified) return null;
+        var watermark = await source.ReadWatermarkAsync(table, cancellation);
+        if (watermark != verified.Watermark) return null;
+        var digest = new Verify.TableDigest(table);
+        destination.ReadTable(table, digest.Add);
+        return digest.Hex == verified.Digest ? watermark : null;
+    }
 
     /// <summary>The (table ordinal, canonical row) records of a padded batch.</summary>
     public static IEnumerable<(int Table, ReadOnlyMemory<byte> Row)> Records(byte[] batch)

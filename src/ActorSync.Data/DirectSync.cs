@@ -8,6 +8,8 @@ namespace ActorSync.Data;
 
 /// <param name="BatchesChanged">Batches whose digest differed from what the destination holds: the ones shipped.</param>
 /// <param name="BytesMoved">Padded bytes of the shipped batches: what crossed from source side to destination.</param>
+/// <param name="Repaired">Verification failed at first, and a full re-read and re-ship made the sides equal again.</param>
+/// <param name="TablesNotRescanned">Tables whose watermark had not moved, rebuilt from the verified destination copy.</param>
 public sealed record SyncReport(
     int BatchCount,
     int BatchesChanged,
@@ -15,8 +17,10 @@ public sealed record SyncReport(
     long DatasetBytes,
     long RowsWritten,
     IReadOnlyDictionary<string, long> SourceRows,
+    IReadOnlyList<string> TablesNotRescanned,
     IReadOnlyList<TableComparison> Verification,
-    TimeSpan Duration)
+    TimeSpan Duration,
+    bool Repaired = false)
 {
     public bool Verified => Verification.All(v => v.Equal);
 }
@@ -24,7 +28,10 @@ public sealed record SyncReport(
 /// <summary>
 /// One sync cycle without the cluster: snapshot the source into N key-hash batches, ship only the batches whose
 /// digest differs from the destination's record, apply them in one transaction, then verify both sides by content
-/// digest. The actor cluster runs the same steps with the batches cached and coded across nodes.
+/// digest. If verification fails although the batches matched (the destination was edited with change capture off,
+/// or a source row was changed without moving its updated_at), the cycle repairs itself: it forgets the recorded
+/// digests, re-reads the whole source and re-ships every batch, then verifies again. The actor cluster runs the
+/// same steps with the batches cached and coded across nodes.
 /// </summary>
 public static class DirectSync
 {
@@ -35,16 +42,38 @@ public static class DirectSync
         var clock = Stopwatch.StartNew();
         var schemas = await source.DiscoverAsync(tables, cancellation);
         if (schemas.Count == 0) throw new DataEdgeException($"MySQL {source.Describe()}: the database has no tables to sync.");
-        using var dataset = await Dataset.ReadAsync(source, schemas, batchCount, spoolDirectory, cancellation);
 
+        var report = await CycleAsync(source, destination, schemas, batchCount, spoolDirectory, reuseVerified: true, cancellation);
+        if (!report.Verified)
+        {
+            destination.ForgetBatches();
+            var repair = await CycleAsync(source, destination, schemas, batchCount, spoolDirectory, reuseVerified: false, cancellation);
+            report = repair with
+            {
+                BatchesChanged = report.BatchesChanged + repair.BatchesChanged,
+                BytesMoved = report.BytesMoved + repair.BytesMoved,
+                RowsWritten = report.RowsWritten + repair.RowsWritten,
+                Repaired = true,
+            };
+        }
+        return report with { Duration = clock.Elapsed };
+    }
+
+    private static async Task<SyncReport> CycleAsync(MySqlSource source, SqliteDestination destination, IReadOnlyList<TableSchema> schemas,
+        int batchCount, string? spoolDirectory, bool reuseVerified, CancellationToken cancellation)
+    {
+        using var dataset = await Dataset.ReadAsync(source, schemas, batchCount, spoolDirectory, reuseVerified ? destination : null, cancellation);
         var stored = destination.StoredDigests(schemas, batchCount);
         var changed = Enumerable.Range(0, batchCount)
             .Where(b => stored[b] is not { } digest || !digest.AsSpan().SequenceEqual(dataset.Manifest.BatchDigests[b]))
             .ToArray();
         var applied = destination.Apply(schemas, dataset.Manifest, changed, dataset.ReadBatch);
         var verification = await Verifier.CompareAsync(source, destination, schemas, cancellation);
+        // Remember what verified, so an unchanged table can skip the source scan next time; forget what did not.
+        destination.RecordVerified(verification.ToDictionary(v => v.Table, v =>
+            v.Equal && dataset.Watermarks[v.Table] is { } watermark ? new VerifiedState(watermark, v.DestinationDigest) : null));
 
         return new SyncReport(batchCount, changed.Length, applied.BytesApplied, (long)dataset.Manifest.BatchSize * batchCount,
-            applied.RowsWritten, dataset.RowsPerTable, verification, clock.Elapsed);
+            applied.RowsWritten, dataset.RowsPerTable, dataset.ReusedTables, verification, TimeSpan.Zero);
     }
 }

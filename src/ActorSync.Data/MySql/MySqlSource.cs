@@ -159,7 +159,18 @@ public sealed class MySqlSource(string connectionString)
     /// consistent-snapshot transaction; the row handed to <paramref name="onRow"/> is only valid during the call.
     /// A table without a primary key is read in storage order; see docs/DATA.md for how it is synced.
     /// </summary>
-    public async Task<long> ReadAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default)
+    public async Task<long> ReadAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default) =>
+        (await ReadCoreAsync(table, onRow, withWatermark: false, cancellation)).Rows;
+
+    /// <summary>
+    /// Reads the table like <see cref="ReadAsync"/> and, for a table with an updated_at-style column, its watermark
+    /// "count|max(updated_at)" from the same snapshot: if it is the same at the next sync, no row was inserted,
+    /// deleted or updated since (updates move the column forward).
+    /// </summary>
+    public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default) =>
+        ReadCoreAsync(table, onRow, withWatermark: true, cancellation);
+
+    private async Task<(long Rows, string? Watermark)> ReadCoreAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation)
     {
         await using var connection = await OpenAsync(cancellation);
         await using (var begin = connection.CreateCommand())
@@ -167,6 +178,7 @@ public sealed class MySqlSource(string connectionString)
             begin.CommandText = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
             await begin.ExecuteNonQueryAsync(cancellation);
         }
+        var watermark = withWatermark ? await WatermarkAsync(connection, table, cancellation) : null;
         await using var command = connection.CreateCommand();
         command.CommandText = SelectSql(table);
         command.CommandTimeout = 0;
@@ -186,7 +198,32 @@ public sealed class MySqlSource(string connectionString)
         {
             throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' failed after {rows} rows: {Explain(error)}", error);
         }
-        return rows;
+        return (rows, watermark);
+    }
+
+    /// <summary>The table's current watermark, or null if it has no updated_at-style column.</summary>
+    public async Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        return await WatermarkAsync(connection, table, cancellation);
+    }
+
+    private async Task<string?> WatermarkAsync(MySqlConnection connection, TableSchema table, CancellationToken cancellation)
+    {
+        if (table.WatermarkColumn < 0) return null;
+        await using var command = connection.CreateCommand();
+        var column = SqlIdentifier.MySql(table.Columns[table.WatermarkColumn].Name);
+        command.CommandText = $"SELECT COUNT(*), CAST(MAX({column}) AS CHAR) FROM {SqlIdentifier.MySql(table.Name)}";
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            await reader.ReadAsync(cancellation);
+            return $"{reader.GetInt64(0)}|{(reader.IsDBNull(1) ? "" : reader.GetString(1))}";
+        }
+        catch (MySqlException error)
+        {
+            throw new DataEdgeException($"MySQL {Describe()}: reading the watermark of table '{table.Name}' failed: {Explain(error)}", error);
+        }
     }
 
     /// <summary>The source's current row with this canonical key, or null.</summary>

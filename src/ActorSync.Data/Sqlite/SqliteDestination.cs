@@ -142,11 +142,12 @@ public sealed partial class SqliteDestination : IDisposable
         }
     }
 
-    /// <summary>Streams a table's rows in canonical form (any order).</summary>
-    public long ReadTable(TableSchema table, Action<ReadOnlySpan<byte>> onRow)
+    /// <summary>Streams a table's rows in canonical form, in any order or in primary-key order.</summary>
+    public long ReadTable(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool orderByKey = false)
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}";
+        var order = orderByKey && table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.Sqlite(c.Name))) : "";
+        command.CommandText = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}{order}";
         var builder = new RowBuilder(table.Columns.Count);
         long rows = 0;
         try
