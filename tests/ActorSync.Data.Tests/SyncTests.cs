@@ -109,6 +109,40 @@ public class SyncTests(MariaDbServer server) : IDisposable
         Assert.Contains("id=18: only in source", comparison.Differences);
     }
 
+    [Fact]
+    public async Task Applying_the_same_batches_twice_changes_nothing()
+    {
+        var source = await SeededAsync("bank_idempotent", "bank.csv");
+        var schemas = await source.DiscoverAsync();
+        using var dataset = await Dataset.ReadAsync(source, schemas, 4);
+        using var destination = new SqliteDestination(_temp.File("idempotent.db"));
+        var all = Enumerable.Range(0, 4).ToArray();
+
+        destination.Apply(schemas, dataset.Manifest, all, dataset.ReadBatch);
+        string once = DestinationDigest(destination, schemas[0]);
+        destination.Apply(schemas, dataset.Manifest, [1, 2], dataset.ReadBatch);
+        destination.Apply(schemas, dataset.Manifest, all, dataset.ReadBatch);
+
+        Assert.Equal(once, DestinationDigest(destination, schemas[0]));
+        Assert.StartsWith("4521:", once);
+    }
+
+    [Fact]
+    public async Task A_full_disk_is_reported_and_nothing_is_applied()
+    {
+        var source = await SeededAsync("bank_full_disk", "bank.csv");
+        using var destination = new SqliteDestination(_temp.File("full.db"));
+        // SQLite reports SQLITE_FULL once the file would outgrow max_page_count, exactly as on a full disk.
+        destination.Execute("PRAGMA max_page_count = 8");
+
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => DirectSync.RunAsync(source, destination, 6));
+
+        Assert.Contains("the disk is full", error.Message);
+        Assert.Contains("full.db", error.Message);
+        Assert.Contains("Nothing was applied", error.Message);
+        Assert.False(destination.HasTable("bank"));
+    }
+
     public void Dispose() => _temp.Dispose();
 
     private async Task<MySqlSource> SeededAsync(string database, string csv)
