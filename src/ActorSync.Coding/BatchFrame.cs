@@ -66,7 +66,8 @@ public static class BatchFrame
         return records;
     }
 
-    private static int ReadVarint(ReadOnlySpan<byte> data, ref int offset)
+    /// <summary>Reads a varint written by <see cref="WriteVarint"/>; −1 if it exceeds int.MaxValue.</summary>
+    public static int ReadVarint(ReadOnlySpan<byte> data, ref int offset)
     {
         uint value = 0;
         for (int shift = 0; shift < 35; shift += 7)

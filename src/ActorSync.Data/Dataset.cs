@@ -97,16 +97,9 @@ public sealed class Dataset : IDisposable
     {
         foreach (var record in BatchFrame.Records(batch))
         {
-            int offset = 0, table = 0, shift = 0;
-            var span = record.Span;
-            while (true)
-            {
-                if (offset >= span.Length || shift > 28) throw new InvalidDataException("a batch record has no valid table number.");
-                byte b = span[offset++];
-                table |= (b & 0x7F) << shift;
-                if (b < 0x80) break;
-                shift += 7;
-            }
+            int offset = 0;
+            int table = BatchFrame.ReadVarint(record.Span, ref offset);
+            if (table < 0) throw new InvalidDataException("a batch record has no valid table number.");
             yield return (table, record[offset..]);
         }
     }

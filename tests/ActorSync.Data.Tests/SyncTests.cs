@@ -33,8 +33,7 @@ public class SyncTests(MariaDbServer server) : IDisposable
     [Fact]
     public async Task Changing_deleting_or_inserting_one_row_moves_one_batch()
     {
-        var source = await SeededAsync("bank_incremental", "bank.csv");
-        var connection = source.ConnectionStringForTests;
+        var (source, connection) = await SeededWithConnectionAsync("bank_incremental", "bank.csv");
         using var destination = new SqliteDestination(_temp.File("incremental.db"));
         var full = await DirectSync.RunAsync(source, destination, batchCount: 12);
 
@@ -59,8 +58,7 @@ public class SyncTests(MariaDbServer server) : IDisposable
     [Fact]
     public async Task A_failure_mid_apply_leaves_the_destination_unchanged()
     {
-        var source = await SeededAsync("bank_rollback", "bank.csv");
-        var connection = source.ConnectionStringForTests;
+        var (source, connection) = await SeededWithConnectionAsync("bank_rollback", "bank.csv");
         using var destination = new SqliteDestination(_temp.File("rollback.db"));
         await DirectSync.RunAsync(source, destination, batchCount: 6);
         var schema = (await source.DiscoverAsync()).Single();
@@ -145,12 +143,14 @@ public class SyncTests(MariaDbServer server) : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private async Task<MySqlSource> SeededAsync(string database, string csv)
+    private async Task<MySqlSource> SeededAsync(string database, string csv) => (await SeededWithConnectionAsync(database, csv)).Source;
+
+    private async Task<(MySqlSource Source, string Connection)> SeededWithConnectionAsync(string database, string csv)
     {
         var connection = await server.CreateDatabaseAsync(database);
         var source = new MySqlSource(connection);
         await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(RepoData.File(csv)), replace: false);
-        return source;
+        return (source, connection);
     }
 
     private static string DestinationDigest(SqliteDestination destination, Schema.TableSchema schema)

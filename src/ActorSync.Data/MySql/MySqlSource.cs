@@ -28,8 +28,6 @@ public sealed class MySqlSource(string connectionString)
         return builder.ConnectionString;
     }
 
-    internal string ConnectionStringForTests => _connectionString;
-
     public string Describe()
     {
         var b = new MySqlConnectionStringBuilder(_connectionString);
