@@ -35,15 +35,20 @@ public sealed class BatchManifest
         return Digest.Of(parts);
     }
 
+    /// <summary>The digest of a padded batch (over header and content), or null if its framing or padding is damaged.</summary>
+    public static byte[]? DigestOf(ReadOnlySpan<byte> paddedBatch)
+    {
+        ReadOnlySpan<byte> content;
+        try { content = BatchFrame.Content(paddedBatch); }
+        catch (InvalidDataException) { return null; }
+        return paddedBatch[content.Length..].ContainsAnyExcept((byte)0) ? null : Digest.Of(content);
+    }
+
     /// <summary>True if the padded batch has the right size, intact framing and zero padding, and its digest matches.</summary>
     public bool Verify(int batch, ReadOnlySpan<byte> paddedBatch)
     {
         if ((uint)batch >= (uint)BatchCount || paddedBatch.Length != BatchSize) return false;
-        ReadOnlySpan<byte> content;
-        try { content = BatchFrame.Content(paddedBatch); }
-        catch (InvalidDataException) { return false; }
-        return !paddedBatch[content.Length..].ContainsAnyExcept((byte)0)
-            && Digest.Matches(BatchDigests[batch], Digest.Of(content));
+        return DigestOf(paddedBatch) is { } digest && Digest.Matches(BatchDigests[batch], digest);
     }
 
     /// <summary>The batches whose digests differ, or that exist on one side only.</summary>

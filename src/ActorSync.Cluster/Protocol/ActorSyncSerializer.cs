@@ -1,0 +1,96 @@
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace ActorSync.Cluster.Protocol;
+
+/// <summary>
+/// The one serializer for every ActorSync protocol record and journal event: a short manifest per type, and a
+/// compact little-endian body in which batch and packet payloads are raw bytes. An unknown manifest or a damaged
+/// body throws <see cref="System.Runtime.Serialization.SerializationException"/> naming the manifest.
+/// </summary>
+public sealed class ActorSyncSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int Id = 4177;
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => o switch
+    {
+        StoreBatch => "SB",
+        BatchStored => "BS",
+        BatchRejected => "BR",
+        GetBatch => "GB",
+        BatchData => "BD",
+        BatchMissing => "BM",
+        GetHoldings => "GH",
+        Holdings => "HO",
+        DropCache => "DC",
+        CacheDropped => "CD",
+        BatchCached => "E1",
+        CacheCleared => "E2",
+        NodeCacheSnapshot => "S1",
+        _ => throw new ArgumentException($"{o.GetType().FullName} is not an ActorSync protocol type.", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj) => obj switch
+    {
+        StoreBatch m => new WireWriter(m.Data.Length + 64).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
+        BatchStored m => new WireWriter().Int(m.Node).Long(m.Dataset).Int(m.Batch).ToArray(),
+        BatchRejected m => new WireWriter().Int(m.Node).Long(m.Dataset).Int(m.Batch).String(m.Reason).ToArray(),
+        GetBatch m => new WireWriter().Int(m.Batch).ToArray(),
+        BatchData m => new WireWriter(m.Data.Length + 64).Int(m.Node).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
+        BatchMissing m => new WireWriter().Int(m.Node).Int(m.Batch).ToArray(),
+        GetHoldings or DropCache or CacheCleared => [],
+        Holdings m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Batches).ToArray(),
+        CacheDropped m => new WireWriter().Int(m.Node).ToArray(),
+        BatchCached m => new WireWriter(m.Data.Length + 64).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
+        NodeCacheSnapshot m => WriteSnapshot(m),
+        _ => throw new ArgumentException($"{obj.GetType().FullName} is not an ActorSync protocol type.", nameof(obj)),
+    };
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        try
+        {
+            var r = new WireReader(bytes);
+            object message = manifest switch
+            {
+                "SB" => new StoreBatch(r.Long(), r.Int(), r.Bytes(), r.Bytes()),
+                "BS" => new BatchStored(r.Int(), r.Long(), r.Int()),
+                "BR" => new BatchRejected(r.Int(), r.Long(), r.Int(), r.String()),
+                "GB" => new GetBatch(r.Int()),
+                "BD" => new BatchData(r.Int(), r.Long(), r.Int(), r.Bytes(), r.Bytes()),
+                "BM" => new BatchMissing(r.Int(), r.Int()),
+                "GH" => GetHoldings.Instance,
+                "HO" => new Holdings(r.Int(), r.Long(), r.Ints()),
+                "DC" => DropCache.Instance,
+                "CD" => new CacheDropped(r.Int()),
+                "E1" => new BatchCached(r.Long(), r.Int(), r.Bytes(), r.Bytes()),
+                "E2" => CacheCleared.Instance,
+                "S1" => ReadSnapshot(ref r),
+                _ => throw new System.Runtime.Serialization.SerializationException($"unknown ActorSync message manifest '{manifest}'."),
+            };
+            r.End();
+            return message;
+        }
+        catch (InvalidDataException error)
+        {
+            throw new System.Runtime.Serialization.SerializationException($"ActorSync message '{manifest}' is damaged: {error.Message}", error);
+        }
+    }
+
+    private static byte[] WriteSnapshot(NodeCacheSnapshot snapshot)
+    {
+        var writer = new WireWriter(snapshot.Batches.Sum(b => b.Data.Length + 48) + 16).Long(snapshot.Dataset).Int(snapshot.Batches.Length);
+        foreach (var batch in snapshot.Batches) writer.Int(batch.Batch).Bytes(batch.Data).Bytes(batch.Digest);
+        return writer.ToArray();
+    }
+
+    private static NodeCacheSnapshot ReadSnapshot(ref WireReader r)
+    {
+        long dataset = r.Long();
+        var batches = new CachedBatch[r.Count(12)];
+        for (int i = 0; i < batches.Length; i++) batches[i] = new CachedBatch(r.Int(), r.Bytes(), r.Bytes());
+        return new NodeCacheSnapshot(dataset, batches);
+    }
+}

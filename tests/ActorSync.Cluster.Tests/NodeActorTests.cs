@@ -1,0 +1,153 @@
+using ActorSync.Cluster.Nodes;
+using ActorSync.Cluster.Protocol;
+using ActorSync.Coding;
+using Akka.Actor;
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
+
+namespace ActorSync.Cluster.Tests;
+
+/// <summary>A node's cache, journaled in a real SQLite file: it survives actor and ActorSystem restarts.</summary>
+public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private readonly TempDirectory _temp;
+    private readonly string _journal;
+
+    public NodeActorTests() : this(new TempDirectory()) { }
+
+    private NodeActorTests(TempDirectory temp) : base(NodeConfig(temp.File("node1.journal.db")))
+    {
+        _temp = temp;
+        _journal = temp.File("node1.journal.db");
+    }
+
+    private static Config NodeConfig(string journal) =>
+        ClusterConfig.Compose(
+            ConfigurationFactory.ParseString("akka.actor.serialize-messages = on"), // every message crosses the serializer
+            ClusterConfig.ForNodeJournal(journal));
+
+    private static (byte[][] Batches, BatchManifest Manifest) Dataset(int count = 6) =>
+        BatchPacker.Pack(Enumerable.Range(0, 600).Select(i => (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes($"row {i}, blue-collar, married")).ToArray(), count);
+
+    [Fact]
+    public void Stores_verified_batches_and_serves_them()
+    {
+        var (batches, manifest) = Dataset();
+        var node = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50));
+
+        foreach (var b in new[] { 0, 1, 2 })
+        {
+            node.Tell(new StoreBatch(1, b, batches[b], manifest.BatchDigests[b]), TestActor);
+            ExpectMsg<BatchStored>(s => s.Batch == b, Patience);
+        }
+        node.Tell(new GetBatch(1), TestActor);
+        var data = ExpectMsg<BatchData>(Patience);
+        node.Tell(new GetBatch(4), TestActor);
+
+        Assert.Equal(batches[1], data.Data);
+        ExpectMsg<BatchMissing>(m => m.Batch == 4, Patience);
+    }
+
+    [Fact]
+    public void A_damaged_batch_is_rejected_and_not_cached()
+    {
+        var (batches, manifest) = Dataset();
+        var node = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50));
+        var damaged = (byte[])batches[2].Clone();
+        damaged[20] ^= 0x01;
+
+        node.Tell(new StoreBatch(1, 2, damaged, manifest.BatchDigests[2]), TestActor);
+        var rejected = ExpectMsg<BatchRejected>(Patience);
+        node.Tell(GetHoldings.Instance, TestActor);
+
+        Assert.Contains("send it again", rejected.Reason);
+        Assert.Empty(ExpectMsg<Holdings>(Patience).Batches);
+    }
+
+    [Fact]
+    public void A_restarted_node_recovers_its_cache_from_the_journal()
+    {
+        var (batches, manifest) = Dataset();
+        var node = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 2)); // snapshots taken on the way
+        foreach (var b in new[] { 0, 2, 3, 5 })
+        {
+            node.Tell(new StoreBatch(1, b, batches[b], manifest.BatchDigests[b]), TestActor);
+            ExpectMsg<BatchStored>(Patience);
+        }
+        Watch(node);
+        node.Tell(PoisonPill.Instance);
+        ExpectTerminated(node, Patience);
+
+        var restarted = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 2));
+        restarted.Tell(GetHoldings.Instance, TestActor);
+        Assert.Equal([0, 2, 3, 5], ExpectMsg<Holdings>(Patience).Batches);
+        restarted.Tell(new GetBatch(5), TestActor);
+        Assert.Equal(batches[5], ExpectMsg<BatchData>(Patience).Data);
+        AwaitAssert(() => Assert.True(Count("snapshot") > 0), Patience);
+    }
+
+    [Fact]
+    public void A_new_actor_system_on_the_same_journal_gets_the_cache_back()
+    {
+        var (batches, manifest) = Dataset();
+        var node = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50));
+        node.Tell(new StoreBatch(3, 4, batches[4], manifest.BatchDigests[4]), TestActor);
+        ExpectMsg<BatchStored>(Patience);
+        Shutdown(Sys, Patience);
+
+        var second = ActorSystem.Create("second", NodeConfig(_journal));
+        try
+        {
+            var probe = CreateTestProbe(second);
+            second.ActorOf(NodeActor.Props(0, snapshotEvery: 50)).Tell(GetHoldings.Instance, probe);
+            var holdings = probe.ExpectMsg<Holdings>(Patience);
+            Assert.Equal([4], holdings.Batches);
+            Assert.Equal(3, holdings.Dataset);
+        }
+        finally
+        {
+            Shutdown(second, Patience);
+        }
+    }
+
+    [Fact]
+    public void A_dropped_cache_stays_dropped_after_a_restart_and_a_newer_dataset_replaces_an_older_one()
+    {
+        var (batches, manifest) = Dataset();
+        var node = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50));
+        node.Tell(new StoreBatch(1, 0, batches[0], manifest.BatchDigests[0]), TestActor);
+        ExpectMsg<BatchStored>(Patience);
+        node.Tell(DropCache.Instance, TestActor);
+        ExpectMsg<CacheDropped>(Patience);
+        node.Tell(new StoreBatch(2, 1, batches[1], manifest.BatchDigests[1]), TestActor);
+        ExpectMsg<BatchStored>(Patience);
+        node.Tell(new StoreBatch(1, 2, batches[2], manifest.BatchDigests[2]), TestActor);
+        Assert.Contains("older", ExpectMsg<BatchRejected>(Patience).Reason);
+
+        Watch(node);
+        node.Tell(PoisonPill.Instance);
+        ExpectTerminated(node, Patience);
+        var restarted = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50));
+        restarted.Tell(GetHoldings.Instance, TestActor);
+
+        var holdings = ExpectMsg<Holdings>(Patience);
+        Assert.Equal([1], holdings.Batches);
+        Assert.Equal(2, holdings.Dataset);
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _temp.Dispose();
+    }
+
+    private long Count(string table)
+    {
+        using var db = new SqliteConnection($"Data Source={_journal};Pooling=False");
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM {table}";
+        return (long)command.ExecuteScalar()!;
+    }
+}
