@@ -22,12 +22,20 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         new BatchData(1, 7, 5, Payload, DigestBytes),
         new BatchMissing(1, 5),
         GetHoldings.Instance,
-        new Holdings(3, 9, [0, 4, 11]),
+        new Holdings(3, 9, [0, 4, 11], [1, 2]),
         DropCache.Instance,
         new CacheDropped(3),
         new BatchCached(9, 4, Payload, DigestBytes),
         CacheCleared.Instance,
-        new NodeCacheSnapshot(9, [new CachedBatch(0, Payload, DigestBytes), new CachedBatch(4, [], DigestBytes)]),
+        new NodeCacheSnapshot(9, [new CachedBatch(0, Payload, DigestBytes), new CachedBatch(4, [], DigestBytes)], 4096, [DigestBytes, DigestBytes]),
+        new StoreManifest(9, 4096, [DigestBytes, DigestBytes, DigestBytes]),
+        new ManifestStored(1, 9),
+        new ManifestCached(9, 4096, [DigestBytes]),
+        new XorPacketMessage(9, 2, [0, 3, 5], Payload, DigestBytes[..16]),
+        new XorAccepted(1, 9, 2, "Decoded", [3], []),
+        new EncodeRecovery(9, 2),
+        new RlncPacketMessage(9, 2, 7, [1, 4, 5], [3, 200, 17], Payload, DigestBytes[..16]),
+        new RlncAccepted(0, 9, "Innovative", 2, 3, [], [3, 4], [5]),
     ];
 
     [Fact]
@@ -82,9 +90,15 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
     {
         StoreBatch m => $"SB {m.Dataset} {m.Batch} {Hex(m.Data)} {Hex(m.Digest)}",
         BatchData m => $"BD {m.Node} {m.Dataset} {m.Batch} {Hex(m.Data)} {Hex(m.Digest)}",
-        Holdings m => $"HO {m.Node} {m.Dataset} {string.Join(",", m.Batches)}",
+        Holdings m => $"HO {m.Node} {m.Dataset} {string.Join(",", m.Batches)} / {string.Join(",", m.Decoded)}",
+        StoreManifest m => $"SM {m.Dataset} {m.BatchSize} {string.Join(",", m.Digests.Select(Hex))}",
+        ManifestCached m => $"E3 {m.Dataset} {m.BatchSize} {string.Join(",", m.Digests.Select(Hex))}",
+        XorPacketMessage m => $"XP {m.Dataset} {m.Index} {string.Join(",", m.Batches)} {Hex(m.Payload)} {Hex(m.Checksum)}",
+        XorAccepted m => $"XA {m.Node} {m.Dataset} {m.Index} {m.Outcome} {string.Join(",", m.Decoded)} {string.Join(",", m.FailedVerification)}",
+        RlncPacketMessage m => $"RP {m.Dataset} {m.Sender} {m.Sequence} {string.Join(",", m.BatchIds)} {Hex(m.Coefficients)} {Hex(m.Payload)} {Hex(m.Checksum)}",
+        RlncAccepted m => $"RA {m.Node} {m.Dataset} {m.Outcome} {m.Rank} {m.Unknowns} {string.Join(",", m.Decoded)} {string.Join(",", m.Undetermined)} {string.Join(",", m.FailedVerification)}",
         BatchCached m => $"E1 {m.Dataset} {m.Batch} {Hex(m.Data)} {Hex(m.Digest)}",
-        NodeCacheSnapshot m => $"S1 {m.Dataset} " + string.Join(" ", m.Batches.Select(b => $"{b.Batch}:{Hex(b.Data)}:{Hex(b.Digest)}")),
+        NodeCacheSnapshot m => $"S1 {m.Dataset} {m.BatchSize} {string.Join(",", m.Digests.Select(Hex))} " + string.Join(" ", m.Batches.Select(b => $"{b.Batch}:{Hex(b.Data)}:{Hex(b.Digest)}")),
         _ => message.ToString()!,
     };
 

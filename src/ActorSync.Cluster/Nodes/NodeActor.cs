@@ -7,10 +7,15 @@ using Akka.Persistence;
 namespace ActorSync.Cluster.Nodes;
 
 /// <summary>
-/// One cache node. It holds its placed batches for the current dataset, journals each one it accepts
-/// (Akka.Persistence.Sql), snapshots every few events and trims the journal behind the snapshot, so a restart
-/// replays little and comes back with its cache and no source traffic. It verifies every batch's SHA-256 before
-/// caching it and rejects a damaged one, so the sender sends it again.
+/// One cache node.
+/// <list type="bullet">
+/// <item>It holds its placed batches and the manifest of the current dataset, journals them (Akka.Persistence.Sql),
+/// snapshots every few events and trims the journal behind the snapshot, so a restart replays little and comes back
+/// with its cache and no source traffic. It verifies every batch's SHA-256 before caching it.</item>
+/// <item>Coded delivery: XOR packets are decoded against the cache; RLNC packets are encoded from the cache and
+/// decoded into the batches it lacks. Decoded batches are verified against the manifest and held in memory only,
+/// since they can always be rebuilt. The coding math lives in ActorSync.Coding; this actor only routes to it.</item>
+/// </list>
 /// </summary>
 public sealed class NodeActor : ReceivePersistentActor
 {
@@ -19,8 +24,13 @@ public sealed class NodeActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkCounters? _counters;
     private readonly Dictionary<int, CachedBatch> _cache = new();
+    private readonly Dictionary<int, byte[]> _decoded = new();
     private long _dataset;
+    private BatchManifest? _manifest;
     private int _eventsSinceSnapshot;
+    private XorPeelingDecoder? _xor;
+    private RlncDecoder? _rlnc;
+    private RlncEncoder? _encoder;
 
     public static Props Props(int node, int snapshotEvery, LinkCounters? counters = null) =>
         Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, counters));
@@ -42,33 +52,32 @@ public sealed class NodeActor : ReceivePersistentActor
             _cache.Clear();
             _dataset = snapshot.Dataset;
             foreach (var batch in snapshot.Batches) _cache[batch.Batch] = batch;
+            _manifest = snapshot.BatchSize > 0 ? new BatchManifest(snapshot.BatchSize, snapshot.Digests) : null;
         });
         Recover<BatchCached>(Apply);
-        Recover<CacheCleared>(_ => _cache.Clear());
+        Recover<ManifestCached>(Apply);
+        Recover<CacheCleared>(_ => ClearCache());
         Recover<RecoveryCompleted>(_ => _log.Info("node {0} recovered {1} batch(es) of dataset {2} from its journal", _node + 1, _cache.Count, _dataset));
 
+        Command<StoreManifest>(StoreManifest);
         Command<StoreBatch>(Store);
-        Command<GetBatch>(get =>
-        {
-            if (_cache.TryGetValue(get.Batch, out var batch))
-            {
-                _counters?.Count(LinkCounters.NodeEgress(_node), batch.Data.Length);
-                Sender.Tell(new BatchData(_node, _dataset, batch.Batch, batch.Data, batch.Digest));
-            }
-            else Sender.Tell(new BatchMissing(_node, get.Batch));
-        });
-        Command<GetHoldings>(_ => Sender.Tell(new Holdings(_node, _dataset, _cache.Keys.Order().ToArray())));
+        Command<GetBatch>(Serve);
+        Command<GetHoldings>(_ => Sender.Tell(new Holdings(_node, _dataset, _cache.Keys.Order().ToArray(), _decoded.Keys.Order().ToArray())));
         Command<DropCache>(_ =>
         {
             var requester = Sender;
             Persist(CacheCleared.Instance, _ =>
             {
-                _cache.Clear();
+                ClearCache();
                 _log.Warning("node {0} dropped its cache on request", _node + 1);
                 SaveSnapshotSoon(force: true);
                 requester.Tell(new CacheDropped(_node));
             });
         });
+        Command<XorPacketMessage>(DecodeXor);
+        Command<EncodeRecovery>(EncodeRlnc);
+        Command<RlncPacketMessage>(DecodeRlnc);
+
         Command<SaveSnapshotSuccess>(success =>
         {
             // The snapshot is durable: older events and snapshots are no longer needed for recovery.
@@ -82,18 +91,36 @@ public sealed class NodeActor : ReceivePersistentActor
         Command<DeleteSnapshotsFailure>(failure => _log.Warning("node {0} could not delete old snapshots: {1}", _node + 1, failure.Cause.Message));
     }
 
+    private void StoreManifest(StoreManifest store)
+    {
+        var requester = Sender;
+        if (store.Dataset < _dataset || (store.Dataset == _dataset && _manifest is not null && _manifest.DatasetDigest.AsSpan()
+                .SequenceEqual(BatchManifest.ComputeDatasetDigest(store.Digests))))
+        {
+            requester.Tell(new ManifestStored(_node, _dataset)); // older, or already held
+            return;
+        }
+        Persist(new ManifestCached(store.Dataset, store.BatchSize, store.Digests), cached =>
+        {
+            Apply(cached);
+            SaveSnapshotSoon(force: false);
+            requester.Tell(new ManifestStored(_node, cached.Dataset));
+        });
+    }
+
     private void Store(StoreBatch store)
     {
         _counters?.Count(LinkCounters.NodeIngress(_node), store.Data.Length);
-        if (store.Dataset < _dataset)
+        string? problem = store.Dataset < _dataset ? $"dataset {store.Dataset} is older than the cached dataset {_dataset}."
+            : BatchManifest.DigestOf(store.Data) is not { } digest || !Digest.Matches(store.Digest, digest)
+                ? "the batch does not match its digest: it was damaged in transit; send it again."
+            : store.Dataset == _dataset && _manifest is not null && !Digest.Matches(_manifest.BatchDigests[store.Batch], store.Digest)
+                ? "the batch's digest differs from the dataset manifest."
+            : null;
+        if (problem is not null)
         {
-            Sender.Tell(new BatchRejected(_node, store.Dataset, store.Batch, $"dataset {store.Dataset} is older than the cached dataset {_dataset}."));
-            return;
-        }
-        if (BatchManifest.DigestOf(store.Data) is not { } digest || !Digest.Matches(store.Digest, digest))
-        {
-            _log.Warning("node {0} rejected batch B{1} of dataset {2}: digest mismatch", _node + 1, store.Batch + 1, store.Dataset);
-            Sender.Tell(new BatchRejected(_node, store.Dataset, store.Batch, "the batch does not match its digest: it was damaged in transit; send it again."));
+            _log.Warning("node {0} rejected batch B{1} of dataset {2}: {3}", _node + 1, store.Batch + 1, store.Dataset, problem);
+            Sender.Tell(new BatchRejected(_node, store.Dataset, store.Batch, problem));
             return;
         }
         if (store.Dataset == _dataset && _cache.TryGetValue(store.Batch, out var held) && held.Digest.AsSpan().SequenceEqual(store.Digest))
@@ -110,20 +137,139 @@ public sealed class NodeActor : ReceivePersistentActor
         });
     }
 
+    private void Serve(GetBatch get)
+    {
+        byte[]? data = _cache.TryGetValue(get.Batch, out var cached) ? cached.Data : _decoded.GetValueOrDefault(get.Batch);
+        if (data is null)
+        {
+            Sender.Tell(new BatchMissing(_node, get.Batch));
+            return;
+        }
+        _counters?.Count(LinkCounters.NodeEgress(_node), data.Length);
+        var digest = cached?.Digest ?? _manifest!.BatchDigests[get.Batch];
+        Sender.Tell(new BatchData(_node, _dataset, get.Batch, data, digest));
+    }
+
+    private void DecodeXor(XorPacketMessage packet)
+    {
+        _counters?.Count(LinkCounters.NodeIngress(_node), packet.Payload.Length);
+        if (NotReadyFor(packet.Dataset) is { } reason)
+        {
+            Sender.Tell(new XorAccepted(_node, packet.Dataset, packet.Index, reason, [], []));
+            return;
+        }
+        _xor ??= SeededXorDecoder();
+        var result = _xor.Accept(new XorPacket(packet.Index, packet.Batches, packet.Payload, packet.Checksum));
+        foreach (var batch in result.DecodedBatches) _decoded[batch] = _xor.Batch(batch)!.Value.ToArray();
+        if (result.Reason is not null) _log.Warning("node {0}: XOR packet P{1}: {2}", _node + 1, packet.Index + 1, result.Reason);
+        Sender.Tell(new XorAccepted(_node, packet.Dataset, packet.Index, result.Outcome.ToString(), result.DecodedBatches.ToArray(), result.FailedVerification.ToArray()));
+    }
+
+    private void EncodeRlnc(EncodeRecovery request)
+    {
+        if (request.Dataset != _dataset || _cache.Count == 0)
+        {
+            Sender.Tell(new RlncAccepted(_node, request.Dataset, "NothingToEncode", 0, 0, [], [], []));
+            return;
+        }
+        _encoder ??= new RlncEncoder(_node, _cache.ToDictionary(c => c.Key, c => c.Value.Data));
+        for (int i = 0; i < request.Count; i++)
+        {
+            var packet = _encoder.Next();
+            _counters?.Count(LinkCounters.NodeEgress(_node), packet.Payload.Length);
+            _counters?.Count(LinkCounters.PeerRecovery, packet.Payload.Length);
+            Sender.Tell(new RlncPacketMessage(_dataset, packet.Sender, packet.Sequence, packet.BatchIds, packet.Coefficients, packet.Payload, packet.Checksum));
+        }
+    }
+
+    private void DecodeRlnc(RlncPacketMessage message)
+    {
+        _counters?.Count(LinkCounters.NodeIngress(_node), message.Payload.Length);
+        if (NotReadyFor(message.Dataset) is { } reason)
+        {
+            Sender.Tell(new RlncAccepted(_node, message.Dataset, reason, 0, 0, [], [], []));
+            return;
+        }
+        _rlnc ??= new RlncDecoder(Known(), Enumerable.Range(0, _manifest!.BatchCount), _manifest.BatchSize, _manifest);
+        var received = _rlnc.Receive(new CodedPacket(message.Sender, message.Sequence, message.BatchIds, message.Coefficients, message.Payload, message.Checksum));
+        if (received.Reason is not null) _log.Warning("node {0}: RLNC packet: {1}", _node + 1, received.Reason);
+        int[] decoded = [], failed = [];
+        int rank = _rlnc.Rank, unknowns = _rlnc.Unknowns;
+        var undetermined = _rlnc.UndeterminedBatches.ToArray();
+        if (_rlnc.IsFullRank)
+        {
+            var result = _rlnc.Decode();
+            foreach (var (batch, data) in result.Batches) _decoded[batch] = data;
+            decoded = result.Batches.Keys.Order().ToArray();
+            failed = result.FailedVerification.ToArray();
+            undetermined = failed;
+            _rlnc = null; // done, or poisoned by a lying peer: either way the next packets start afresh
+            if (failed.Length > 0) _log.Warning("node {0}: RLNC-decoded batches failed their digest: {1}", _node + 1, string.Join(", ", failed.Select(b => $"B{b + 1}")));
+        }
+        Sender.Tell(new RlncAccepted(_node, message.Dataset, received.Outcome.ToString(), rank, unknowns, decoded, undetermined, failed));
+    }
+
+    private string? NotReadyFor(long dataset) =>
+        dataset != _dataset ? $"WrongDataset (holding {_dataset})" : _manifest is null ? "NoManifest" : null;
+
+    private XorPeelingDecoder SeededXorDecoder()
+    {
+        var decoder = new XorPeelingDecoder(_manifest!.BatchCount, _manifest.BatchSize, _manifest);
+        foreach (var (batch, data) in Known()) decoder.AddKnown(batch, data);
+        return decoder;
+    }
+
+    private Dictionary<int, byte[]> Known()
+    {
+        var known = new Dictionary<int, byte[]>(_decoded);
+        foreach (var (batch, cached) in _cache) known[batch] = cached.Data;
+        return known;
+    }
+
     private void Apply(BatchCached cached)
     {
-        if (cached.Dataset > _dataset)
-        {
-            _cache.Clear(); // a newer dataset replaces the old one's batches
-            _dataset = cached.Dataset;
-        }
+        if (cached.Dataset > _dataset) StartDataset(cached.Dataset, manifest: null);
         _cache[cached.Batch] = new CachedBatch(cached.Batch, cached.Data, cached.Digest);
+        ResetCoding();
+    }
+
+    private void Apply(ManifestCached cached)
+    {
+        var manifest = new BatchManifest(cached.BatchSize, cached.Digests);
+        if (cached.Dataset > _dataset) StartDataset(cached.Dataset, manifest);
+        else _manifest = manifest;
+        ResetCoding();
+    }
+
+    /// <summary>A newer dataset replaces the old one's batches.</summary>
+    private void StartDataset(long dataset, BatchManifest? manifest)
+    {
+        _cache.Clear();
+        _decoded.Clear();
+        _dataset = dataset;
+        _manifest = manifest;
+    }
+
+    private void ClearCache()
+    {
+        _cache.Clear();
+        _decoded.Clear();
+        ResetCoding();
+    }
+
+    /// <summary>The coders captured what the node knew; after a change they are rebuilt on first use.</summary>
+    private void ResetCoding()
+    {
+        _xor = null;
+        _rlnc = null;
+        _encoder = null;
     }
 
     private void SaveSnapshotSoon(bool force)
     {
         if (!force && ++_eventsSinceSnapshot < _snapshotEvery) return;
         _eventsSinceSnapshot = 0;
-        SaveSnapshot(new NodeCacheSnapshot(_dataset, _cache.Values.OrderBy(b => b.Batch).ToArray()));
+        SaveSnapshot(new NodeCacheSnapshot(_dataset, _cache.Values.OrderBy(b => b.Batch).ToArray(),
+            _manifest?.BatchSize ?? 0, _manifest?.BatchDigests.ToArray() ?? []));
     }
 }

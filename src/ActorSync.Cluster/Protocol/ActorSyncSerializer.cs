@@ -29,6 +29,14 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         BatchCached => "E1",
         CacheCleared => "E2",
         NodeCacheSnapshot => "S1",
+        StoreManifest => "SM",
+        ManifestStored => "MS",
+        ManifestCached => "E3",
+        XorPacketMessage => "XP",
+        XorAccepted => "XA",
+        EncodeRecovery => "ER",
+        RlncPacketMessage => "RP",
+        RlncAccepted => "RA",
         _ => throw new ArgumentException($"{o.GetType().FullName} is not an ActorSync protocol type.", nameof(o)),
     };
 
@@ -41,10 +49,20 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         BatchData m => new WireWriter(m.Data.Length + 64).Int(m.Node).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
         BatchMissing m => new WireWriter().Int(m.Node).Int(m.Batch).ToArray(),
         GetHoldings or DropCache or CacheCleared => [],
-        Holdings m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Batches).ToArray(),
+        Holdings m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Batches).Ints(m.Decoded).ToArray(),
         CacheDropped m => new WireWriter().Int(m.Node).ToArray(),
         BatchCached m => new WireWriter(m.Data.Length + 64).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
         NodeCacheSnapshot m => WriteSnapshot(m),
+        StoreManifest m => new WireWriter().Long(m.Dataset).Int(m.BatchSize).ByteArrays(m.Digests).ToArray(),
+        ManifestStored m => new WireWriter().Int(m.Node).Long(m.Dataset).ToArray(),
+        ManifestCached m => new WireWriter().Long(m.Dataset).Int(m.BatchSize).ByteArrays(m.Digests).ToArray(),
+        XorPacketMessage m => new WireWriter(m.Payload.Length + 64).Long(m.Dataset).Int(m.Index).Ints(m.Batches).Bytes(m.Payload).Bytes(m.Checksum).ToArray(),
+        XorAccepted m => new WireWriter().Int(m.Node).Long(m.Dataset).Int(m.Index).String(m.Outcome).Ints(m.Decoded).Ints(m.FailedVerification).ToArray(),
+        EncodeRecovery m => new WireWriter().Long(m.Dataset).Int(m.Count).ToArray(),
+        RlncPacketMessage m => new WireWriter(m.Payload.Length + 64).Long(m.Dataset).Int(m.Sender).Int(m.Sequence).Ints(m.BatchIds)
+            .Bytes(m.Coefficients).Bytes(m.Payload).Bytes(m.Checksum).ToArray(),
+        RlncAccepted m => new WireWriter().Int(m.Node).Long(m.Dataset).String(m.Outcome).Int(m.Rank).Int(m.Unknowns)
+            .Ints(m.Decoded).Ints(m.Undetermined).Ints(m.FailedVerification).ToArray(),
         _ => throw new ArgumentException($"{obj.GetType().FullName} is not an ActorSync protocol type.", nameof(obj)),
     };
 
@@ -62,12 +80,20 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "BD" => new BatchData(r.Int(), r.Long(), r.Int(), r.Bytes(), r.Bytes()),
                 "BM" => new BatchMissing(r.Int(), r.Int()),
                 "GH" => GetHoldings.Instance,
-                "HO" => new Holdings(r.Int(), r.Long(), r.Ints()),
+                "HO" => new Holdings(r.Int(), r.Long(), r.Ints(), r.Ints()),
                 "DC" => DropCache.Instance,
                 "CD" => new CacheDropped(r.Int()),
                 "E1" => new BatchCached(r.Long(), r.Int(), r.Bytes(), r.Bytes()),
                 "E2" => CacheCleared.Instance,
                 "S1" => ReadSnapshot(ref r),
+                "SM" => new StoreManifest(r.Long(), r.Int(), r.ByteArrays()),
+                "MS" => new ManifestStored(r.Int(), r.Long()),
+                "E3" => new ManifestCached(r.Long(), r.Int(), r.ByteArrays()),
+                "XP" => new XorPacketMessage(r.Long(), r.Int(), r.Ints(), r.Bytes(), r.Bytes()),
+                "XA" => new XorAccepted(r.Int(), r.Long(), r.Int(), r.String(), r.Ints(), r.Ints()),
+                "ER" => new EncodeRecovery(r.Long(), r.Int()),
+                "RP" => new RlncPacketMessage(r.Long(), r.Int(), r.Int(), r.Ints(), r.Bytes(), r.Bytes(), r.Bytes()),
+                "RA" => new RlncAccepted(r.Int(), r.Long(), r.String(), r.Int(), r.Int(), r.Ints(), r.Ints(), r.Ints()),
                 _ => throw new System.Runtime.Serialization.SerializationException($"unknown ActorSync message manifest '{manifest}'."),
             };
             r.End();
@@ -81,9 +107,9 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
 
     private static byte[] WriteSnapshot(NodeCacheSnapshot snapshot)
     {
-        var writer = new WireWriter(snapshot.Batches.Sum(b => b.Data.Length + 48) + 16).Long(snapshot.Dataset).Int(snapshot.Batches.Length);
+        var writer = new WireWriter(snapshot.Batches.Sum(b => b.Data.Length + 48) + 64).Long(snapshot.Dataset).Int(snapshot.Batches.Length);
         foreach (var batch in snapshot.Batches) writer.Int(batch.Batch).Bytes(batch.Data).Bytes(batch.Digest);
-        return writer.ToArray();
+        return writer.Int(snapshot.BatchSize).ByteArrays(snapshot.Digests).ToArray();
     }
 
     private static NodeCacheSnapshot ReadSnapshot(ref WireReader r)
@@ -91,6 +117,6 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         long dataset = r.Long();
         var batches = new CachedBatch[r.Count(12)];
         for (int i = 0; i < batches.Length; i++) batches[i] = new CachedBatch(r.Int(), r.Bytes(), r.Bytes());
-        return new NodeCacheSnapshot(dataset, batches);
+        return new NodeCacheSnapshot(dataset, batches, r.Int(), r.ByteArrays());
     }
 }

@@ -25,8 +25,8 @@ public sealed record GetHoldings : INodeProtocol
     public static readonly GetHoldings Instance = new();
 }
 
-/// <summary>The batches a node holds for its current dataset.</summary>
-public sealed record Holdings(int Node, long Dataset, int[] Batches) : INodeProtocol;
+/// <summary>The batches a node holds for its current dataset: journaled ones, and ones decoded (held in memory).</summary>
+public sealed record Holdings(int Node, long Dataset, int[] Batches, int[] Decoded) : INodeProtocol;
 
 /// <summary>Forget every cached batch, as a node that lost its disk would (operators and fault tests).</summary>
 public sealed record DropCache : INodeProtocol
@@ -45,7 +45,30 @@ public sealed record CacheCleared : INodeEvent
     public static readonly CacheCleared Instance = new();
 }
 
-/// <summary>The whole cache, saved every few events so a restart replays little.</summary>
-public sealed record NodeCacheSnapshot(long Dataset, CachedBatch[] Batches) : INodeEvent;
+/// <summary>The whole cache and the manifest (batch size 0 and no digests if none yet), saved every few events.</summary>
+public sealed record NodeCacheSnapshot(long Dataset, CachedBatch[] Batches, int BatchSize, byte[][] Digests) : INodeEvent;
 
 public sealed record CachedBatch(int Batch, byte[] Data, byte[] Digest);
+
+/// <summary>The dataset's manifest: its batch size and every batch's digest, so the node can verify what it decodes.</summary>
+public sealed record StoreManifest(long Dataset, int BatchSize, byte[][] Digests) : INodeProtocol;
+
+public sealed record ManifestStored(int Node, long Dataset) : INodeProtocol;
+
+/// <summary>Journaled: the manifest of the node's current dataset.</summary>
+public sealed record ManifestCached(long Dataset, int BatchSize, byte[][] Digests) : INodeEvent;
+
+/// <summary>An XOR packet of coded delivery (<see cref="ActorSync.Coding.XorPacket"/> on the wire).</summary>
+public sealed record XorPacketMessage(long Dataset, int Index, int[] Batches, byte[] Payload, byte[] Checksum) : INodeProtocol;
+
+/// <summary>What the node made of an XOR packet: the outcome name, the batches it decoded, those that failed their digest.</summary>
+public sealed record XorAccepted(int Node, long Dataset, int Index, string Outcome, int[] Decoded, int[] FailedVerification) : INodeProtocol;
+
+/// <summary>Ask the node for <paramref name="Count"/> fresh RLNC packets over the batches it holds (source-down recovery).</summary>
+public sealed record EncodeRecovery(long Dataset, int Count) : INodeProtocol;
+
+/// <summary>An RLNC packet (<see cref="ActorSync.Coding.CodedPacket"/> on the wire).</summary>
+public sealed record RlncPacketMessage(long Dataset, int Sender, int Sequence, int[] BatchIds, byte[] Coefficients, byte[] Payload, byte[] Checksum) : INodeProtocol;
+
+/// <summary>What the node made of an RLNC packet; <paramref name="Undetermined"/> is what it still lacks (ask its holders).</summary>
+public sealed record RlncAccepted(int Node, long Dataset, string Outcome, int Rank, int Unknowns, int[] Decoded, int[] Undetermined, int[] FailedVerification) : INodeProtocol;

@@ -42,6 +42,13 @@ internal sealed class WireWriter
         return this;
     }
 
+    public WireWriter ByteArrays(byte[][] values)
+    {
+        Int(values.Length);
+        foreach (var value in values) Bytes(value);
+        return this;
+    }
+
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 }
 
@@ -63,6 +70,13 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
     {
         var values = new int[Count(4)];
         for (int i = 0; i < values.Length; i++) values[i] = Int();
+        return values;
+    }
+
+    public byte[][] ByteArrays()
+    {
+        var values = new byte[Count(4)][];
+        for (int i = 0; i < values.Length; i++) values[i] = Bytes();
         return values;
     }
 
