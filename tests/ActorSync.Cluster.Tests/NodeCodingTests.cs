@@ -65,26 +65,55 @@ public class NodeCodingTests : Akka.TestKit.Xunit2.TestKit
         }
 
         int topUps = 0;
+        var holders = Enumerable.Range(0, _placement.BatchCount).Select(_placement.HoldersOf).ToArray();
         for (int node = 0; node < 4; node++)
         {
-            var last = Deliver(nodes[node], packets.Where(p => p.Sender != node));
-            // Rateless: while a node lacks rank, the peers holding what it lacks send one more packet each.
-            for (int round = 0; last.Decoded.Length == 0 && round < 5; round++)
+            var replies = Deliver(nodes[node], packets.Where(p => p.Sender != node));
+            // Rateless: while a node lacks rank, one peer holding something it lacks sends one more packet.
+            for (int round = 0; !replies.Any(r => r.Decoded.Length > 0) && round < 10; round++)
             {
-                var holders = Enumerable.Range(0, _placement.BatchCount).Select(_placement.HoldersOf).ToArray();
-                foreach (var helper in Combinatorics.Members(RecoveryAllocation.Helpers(last.Undetermined, holders, _placement.AllNodes & ~(1u << node))))
-                {
-                    nodes[helper].Tell(new EncodeRecovery(1, 1), TestActor);
-                    last = Deliver(nodes[node], [ExpectMsg<RlncPacketMessage>(Patience)]);
-                    topUps++;
-                }
+                var helpers = Combinatorics.Members(RecoveryAllocation.Helpers(replies[^1].Undetermined, holders, _placement.AllNodes & ~(1u << node)));
+                var helper = helpers[round % helpers.Length];
+                nodes[helper].Tell(new EncodeRecovery(1, 1), TestActor);
+                replies.AddRange(Deliver(nodes[node], [ExpectMsg<RlncPacketMessage>(Patience)]));
+                topUps++;
             }
-            Assert.Equal(3, last.Decoded.Length);
+            Assert.Equal(3, replies.Sum(r => r.Decoded.Length));
         }
 
         AssertEveryNodeHoldsEverything(nodes);
         // The counters see exactly the allocation's packets (4 for K=4, r=2) plus any rateless top-ups.
         Assert.Equal((allocation.Total + topUps) * (long)_manifest.BatchSize, _counters.Snapshot()[LinkCounters.PeerRecovery].Bytes);
+    }
+
+    [Fact]
+    public void A_node_short_of_rank_names_what_it_lacks_and_top_ups_complete_it()
+    {
+        var nodes = PlacedNodes();
+        var holders = Enumerable.Range(0, _placement.BatchCount).Select(_placement.HoldersOf).ToArray();
+        nodes[1].Tell(new EncodeRecovery(1, 1), TestActor);
+        nodes[2].Tell(new EncodeRecovery(1, 1), TestActor);
+        var packets = new[] { ExpectMsg<RlncPacketMessage>(Patience), ExpectMsg<RlncPacketMessage>(Patience) };
+
+        var short1 = Deliver(nodes[0], packets); // two packets for three unknowns: rank 2 at most
+        var lacking = short1[^1];
+        Assert.True(lacking.Rank <= 2 && lacking.Unknowns == 3 && lacking.Decoded.Length == 0);
+        Assert.NotEmpty(lacking.Undetermined);
+
+        var decoded = new List<int>();
+        for (int round = 0; decoded.Count < 3 && round < 10; round++)
+        {
+            var helpers = Combinatorics.Members(RecoveryAllocation.Helpers(lacking.Undetermined, holders, _placement.AllNodes & ~1u));
+            nodes[helpers[round % helpers.Length]].Tell(new EncodeRecovery(1, 1), TestActor);
+            lacking = Deliver(nodes[0], [ExpectMsg<RlncPacketMessage>(Patience)])[0];
+            decoded.AddRange(lacking.Decoded);
+        }
+        nodes[3].Tell(new EncodeRecovery(1, 1), TestActor);
+        var late = Deliver(nodes[0], [ExpectMsg<RlncPacketMessage>(Patience)])[0];
+
+        Assert.Equal([3, 4, 5], decoded.Order());
+        Assert.Equal("NotInnovative", late.Outcome);
+        Assert.Empty(late.FailedVerification);
     }
 
     [Fact]
@@ -124,15 +153,15 @@ public class NodeCodingTests : Akka.TestKit.Xunit2.TestKit
         return nodes;
     }
 
-    private RlncAccepted Deliver(IActorRef node, IEnumerable<RlncPacketMessage> packets)
+    private List<RlncAccepted> Deliver(IActorRef node, IEnumerable<RlncPacketMessage> packets)
     {
-        RlncAccepted? last = null;
+        var replies = new List<RlncAccepted>();
         foreach (var packet in packets)
         {
             node.Tell(packet, TestActor);
-            last = ExpectMsg<RlncAccepted>(Patience);
+            replies.Add(ExpectMsg<RlncAccepted>(Patience));
         }
-        return last!;
+        return replies;
     }
 
     private void AssertEveryNodeHoldsEverything(IActorRef[] nodes)

@@ -190,7 +190,12 @@ public sealed class NodeActor : ReceivePersistentActor
             Sender.Tell(new RlncAccepted(_node, message.Dataset, reason, 0, 0, [], [], []));
             return;
         }
-        _rlnc ??= new RlncDecoder(Known(), Enumerable.Range(0, _manifest!.BatchCount), _manifest.BatchSize, _manifest);
+        if (_cache.Count + _decoded.Count(d => !_cache.ContainsKey(d.Key)) == _manifest!.BatchCount)
+        {
+            Sender.Tell(new RlncAccepted(_node, message.Dataset, RlncReceiveOutcome.NotInnovative.ToString(), 0, 0, [], [], []));
+            return; // already holds every batch: a late top-up adds nothing
+        }
+        _rlnc ??= new RlncDecoder(Known(), Enumerable.Range(0, _manifest.BatchCount), _manifest.BatchSize, _manifest);
         var received = _rlnc.Receive(new CodedPacket(message.Sender, message.Sequence, message.BatchIds, message.Coefficients, message.Payload, message.Checksum));
         if (received.Reason is not null) _log.Warning("node {0}: RLNC packet: {1}", _node + 1, received.Reason);
         int[] decoded = [], failed = [];
