@@ -36,6 +36,12 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         new EncodeRecovery(9, 2),
         new RlncPacketMessage(9, 2, 7, [1, 4, 5], [3, 200, 17], Payload, DigestBytes[..16]),
         new RlncAccepted(0, 9, "Innovative", 2, 3, [], [3, 4], [5]),
+        new NodeDown("hub-b", 2, "its actor stopped"),
+        new NodeUp("hub-b", 2),
+        new DatabaseDown("hub-b", "mysql", "unreachable"),
+        new DatabaseUp("hub-c", "sqlite"),
+        GetHubStatus.Instance,
+        new HubStatus("hub-b", "mysql", true, "", [0, 1], [2]),
     ];
 
     [Fact]
@@ -54,11 +60,24 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Every_concrete_protocol_type_has_a_sample()
     {
-        var markers = new[] { typeof(INodeProtocol), typeof(INodeEvent) };
+        var markers = new[] { typeof(INodeProtocol), typeof(INodeEvent), typeof(IHubProtocol) };
         var types = typeof(ActorSyncSerializer).Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && markers.Any(m => m.IsAssignableFrom(t)));
 
-        Assert.All(types, t => Assert.Contains(Samples, s => s.GetType() == t));
+        // WatchNode carries an actor reference, so it is checked with a live actor below.
+        Assert.All(types.Where(t => t != typeof(WatchNode)), t => Assert.Contains(Samples, s => s.GetType() == t));
+    }
+
+    [Fact]
+    public void An_actor_reference_round_trips_to_the_same_actor()
+    {
+        var watch = new WatchNode(4, TestActor);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(watch);
+
+        var back = (WatchNode)serializer.FromBinary(serializer.ToBinary(watch), serializer.Manifest(watch));
+
+        Assert.Equal(4, back.Node);
+        Assert.Equal(TestActor, back.Ref);
     }
 
     [Fact]

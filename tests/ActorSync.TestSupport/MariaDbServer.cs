@@ -17,6 +17,8 @@ public sealed class MariaDbServer : IAsyncLifetime
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "actorsync-mariadb-" + Guid.NewGuid().ToString("N")[..12]);
     private Process? _server;
+    private string _mariadbd = "";
+    private string _data = "";
 
     public int Port { get; private set; }
     public string User => "actorsync";
@@ -44,11 +46,33 @@ public sealed class MariaDbServer : IAsyncLifetime
         if (install.ExitCode != 0) throw new InvalidOperationException($"mariadb-install-db failed ({install.ExitCode}): {install.Output}");
 
         Port = FreePort();
-        _server = Process.Start(new ProcessStartInfo(mariadbd,
-            $"--no-defaults --datadir={data} --port={Port} --bind-address=127.0.0.1 --socket={Socket} --user=root " +
+        _mariadbd = mariadbd;
+        _data = data;
+        await StartAsync();
+        await RootExecuteAsync($"CREATE USER '{User}'@'127.0.0.1' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'127.0.0.1'; FLUSH PRIVILEGES;");
+    }
+
+    /// <summary>Kills the server as a crash would (the datadir stays), and waits until it has exited.</summary>
+    public async Task StopAsync()
+    {
+        if (_server is not { HasExited: false }) return;
+        _server.Kill(entireProcessTree: true);
+        await _server.WaitForExitAsync();
+    }
+
+    /// <summary>Starts (or restarts) the server on the same datadir and port, and waits until it answers.</summary>
+    public async Task StartAsync()
+    {
+        _server?.Dispose();
+        _server = Process.Start(new ProcessStartInfo(_mariadbd,
+            $"--no-defaults --datadir={_data} --port={Port} --bind-address=127.0.0.1 --socket={Socket} --user=root " +
             $"--skip-log-bin --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --log-error={Path.Combine(_root, "error.log")} " +
             "--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci"))!; // its log goes to error.log
+        await RootExecuteAsync("SELECT 1");
+    }
 
+    private async Task RootExecuteAsync(string sql)
+    {
         var root = new MySqlConnectionStringBuilder { Server = Socket, ConnectionProtocol = MySqlConnectionProtocol.UnixSocket, UserID = "root" }.ConnectionString;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -58,11 +82,11 @@ public sealed class MariaDbServer : IAsyncLifetime
                 await using var connection = new MySqlConnection(root);
                 await connection.OpenAsync();
                 await using var command = connection.CreateCommand();
-                command.CommandText = $"CREATE USER '{User}'@'127.0.0.1' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'127.0.0.1'; FLUSH PRIVILEGES;";
+                command.CommandText = sql;
                 await command.ExecuteNonQueryAsync();
                 return;
             }
-            catch (MySqlException) when (DateTime.UtcNow < deadline && !_server.HasExited)
+            catch (MySqlException) when (DateTime.UtcNow < deadline && _server is { HasExited: false })
             {
                 await Task.Delay(200);
             }

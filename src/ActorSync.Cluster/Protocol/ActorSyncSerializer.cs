@@ -37,6 +37,13 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         EncodeRecovery => "ER",
         RlncPacketMessage => "RP",
         RlncAccepted => "RA",
+        WatchNode => "WN",
+        NodeDown => "ND",
+        NodeUp => "NU",
+        DatabaseDown => "DD",
+        DatabaseUp => "DU",
+        GetHubStatus => "GS",
+        HubStatus => "HS",
         _ => throw new ArgumentException($"{o.GetType().FullName} is not an ActorSync protocol type.", nameof(o)),
     };
 
@@ -48,7 +55,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         GetBatch m => new WireWriter().Int(m.Batch).ToArray(),
         BatchData m => new WireWriter(m.Data.Length + 64).Int(m.Node).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
         BatchMissing m => new WireWriter().Int(m.Node).Int(m.Batch).ToArray(),
-        GetHoldings or DropCache or CacheCleared => [],
+        GetHoldings or DropCache or CacheCleared or GetHubStatus => [],
         Holdings m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Batches).Ints(m.Decoded).ToArray(),
         CacheDropped m => new WireWriter().Int(m.Node).ToArray(),
         BatchCached m => new WireWriter(m.Data.Length + 64).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
@@ -63,6 +70,13 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
             .Bytes(m.Coefficients).Bytes(m.Payload).Bytes(m.Checksum).ToArray(),
         RlncAccepted m => new WireWriter().Int(m.Node).Long(m.Dataset).String(m.Outcome).Int(m.Rank).Int(m.Unknowns)
             .Ints(m.Decoded).Ints(m.Undetermined).Ints(m.FailedVerification).ToArray(),
+        WatchNode m => new WireWriter().Int(m.Node).String(Serialization.SerializedActorPath(m.Ref)).ToArray(),
+        NodeDown m => new WireWriter().String(m.Hub).Int(m.Node).String(m.Reason).ToArray(),
+        NodeUp m => new WireWriter().String(m.Hub).Int(m.Node).ToArray(),
+        DatabaseDown m => new WireWriter().String(m.Hub).String(m.Database).String(m.Reason).ToArray(),
+        DatabaseUp m => new WireWriter().String(m.Hub).String(m.Database).ToArray(),
+        HubStatus m => new WireWriter().String(m.Hub).String(m.Database).Int(m.DatabaseHealthy ? 1 : 0).String(m.LastError)
+            .Ints(m.NodesUp).Ints(m.NodesDown).ToArray(),
         _ => throw new ArgumentException($"{obj.GetType().FullName} is not an ActorSync protocol type.", nameof(obj)),
     };
 
@@ -94,6 +108,13 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "ER" => new EncodeRecovery(r.Long(), r.Int()),
                 "RP" => new RlncPacketMessage(r.Long(), r.Int(), r.Int(), r.Ints(), r.Bytes(), r.Bytes(), r.Bytes()),
                 "RA" => new RlncAccepted(r.Int(), r.Long(), r.String(), r.Int(), r.Int(), r.Ints(), r.Ints(), r.Ints()),
+                "WN" => new WatchNode(r.Int(), system.Provider.ResolveActorRef(r.String())),
+                "ND" => new NodeDown(r.String(), r.Int(), r.String()),
+                "NU" => new NodeUp(r.String(), r.Int()),
+                "DD" => new DatabaseDown(r.String(), r.String(), r.String()),
+                "DU" => new DatabaseUp(r.String(), r.String()),
+                "GS" => GetHubStatus.Instance,
+                "HS" => new HubStatus(r.String(), r.String(), r.Int() == 1, r.String(), r.Ints(), r.Ints()),
                 _ => throw new System.Runtime.Serialization.SerializationException($"unknown ActorSync message manifest '{manifest}'."),
             };
             r.End();

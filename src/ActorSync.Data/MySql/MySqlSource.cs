@@ -54,6 +54,16 @@ public sealed class MySqlSource(string connectionString)
         }
     }
 
+    /// <summary>A health check: connect and run SELECT 1. Throws <see cref="DataEdgeException"/> saying what failed.</summary>
+    public async Task PingAsync(CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        try { await command.ExecuteScalarAsync(cancellation); }
+        catch (MySqlException error) { throw new DataEdgeException($"MySQL {Describe()}: {Explain(error)}", error); }
+    }
+
     /// <summary>The tables to sync, in name order: all base tables, or those named (each must exist).</summary>
     public async Task<IReadOnlyList<TableSchema>> DiscoverAsync(IReadOnlyCollection<string>? tables = null, CancellationToken cancellation = default)
     {

@@ -172,6 +172,25 @@ public sealed partial class SqliteDestination : IDisposable
         return rows;
     }
 
+    /// <summary>A health check of a destination file from outside: it exists, opens, and answers a query.</summary>
+    public static void Ping(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new DataEdgeException($"SQLite destination {full}: the file does not exist.");
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ConnectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master";
+            command.ExecuteScalar();
+        }
+        catch (SqliteException error)
+        {
+            throw new DataEdgeException($"SQLite destination {full}: {Explain(error)}", error);
+        }
+    }
+
     public bool HasTable(string name)
     {
         using var command = _connection.CreateCommand();

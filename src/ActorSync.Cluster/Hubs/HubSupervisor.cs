@@ -1,0 +1,120 @@
+using ActorSync.Cluster.Protocol;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorSync.Cluster.Hubs;
+
+/// <summary>
+/// Supervises one hub (Hub B beside MySQL, Hub C beside SQLite): it probes the hub's database every interval
+/// (1 s by default) and watches the hub's node actors, and tells <c>reportTo</c> (the orchestrator) about every
+/// change: DatabaseDown/DatabaseUp on a state change, NodeDown when a watched node dies, NodeUp when it is back.
+/// The probe is a plain async function from the database edge; a probe that outlives the interval counts as a failure.
+/// </summary>
+public sealed class HubSupervisor : ReceiveActor, IWithTimers
+{
+    private readonly string _hub;
+    private readonly string _database;
+    private readonly Func<CancellationToken, Task> _probe;
+    private readonly TimeSpan _interval;
+    private readonly IActorRef _reportTo;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, int> _watched = new();
+    private readonly SortedSet<int> _down = new();
+    private bool? _healthy;
+    private string _lastError = "";
+    private bool _probing;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo) =>
+        Akka.Actor.Props.Create(() => new HubSupervisor(hub, database, probe, interval, reportTo));
+
+    public HubSupervisor(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo)
+    {
+        if (interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), interval, "actorsync.hub.health-interval must be positive.");
+        _hub = hub;
+        _database = database;
+        _probe = probe;
+        _interval = interval;
+        _reportTo = reportTo;
+
+        Receive<ProbeNow>(_ => Probe());
+        Receive<ProbeResult>(Judge);
+        Receive<WatchNode>(watch =>
+        {
+            Context.Watch(watch.Ref);
+            _watched[watch.Ref] = watch.Node;
+            if (_down.Remove(watch.Node))
+            {
+                _log.Info("hub {0}: node {1} is back", _hub, watch.Node + 1);
+                _reportTo.Tell(new NodeUp(_hub, watch.Node));
+            }
+        });
+        Receive<Terminated>(terminated =>
+        {
+            if (!_watched.Remove(terminated.ActorRef, out int node)) return;
+            _down.Add(node);
+            var reason = terminated.AddressTerminated ? "its member became unreachable" : "its actor stopped";
+            _log.Warning("hub {0}: node {1} is down ({2})", _hub, node + 1, reason);
+            _reportTo.Tell(new NodeDown(_hub, node, reason));
+        });
+        Receive<GetHubStatus>(_ => Sender.Tell(new HubStatus(_hub, _database, _healthy == true, _lastError,
+            _watched.Values.Order().ToArray(), _down.ToArray())));
+    }
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("probe", ProbeNow.Instance, TimeSpan.Zero, _interval);
+
+    private void Probe()
+    {
+        if (_probing) return; // the last probe is still out: its own timeout will judge it
+        _probing = true;
+        var timeout = new CancellationTokenSource(_interval);
+        RunProbe(timeout.Token).ContinueWith(task =>
+        {
+            timeout.Dispose();
+            return task.Result;
+        }, TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private async Task<ProbeResult> RunProbe(CancellationToken cancellation)
+    {
+        try
+        {
+            await _probe(cancellation).WaitAsync(cancellation);
+            return new ProbeResult(true, "");
+        }
+        catch (OperationCanceledException)
+        {
+            return new ProbeResult(false, $"no answer within {_interval.TotalMilliseconds:0} ms");
+        }
+        catch (Exception error)
+        {
+            return new ProbeResult(false, error.Message);
+        }
+    }
+
+    private void Judge(ProbeResult result)
+    {
+        _probing = false;
+        if (!result.Healthy) _lastError = result.Error;
+        if (_healthy == result.Healthy) return;
+        _healthy = result.Healthy;
+        if (result.Healthy)
+        {
+            _log.Info("hub {0}: database {1} is up", _hub, _database);
+            _reportTo.Tell(new DatabaseUp(_hub, _database));
+        }
+        else
+        {
+            _log.Warning("hub {0}: database {1} is down: {2}", _hub, _database, result.Error);
+            _reportTo.Tell(new DatabaseDown(_hub, _database, result.Error));
+        }
+    }
+
+    private sealed record ProbeNow : INoSerializationVerificationNeeded
+    {
+        public static readonly ProbeNow Instance = new();
+    }
+
+    private sealed record ProbeResult(bool Healthy, string Error) : INoSerializationVerificationNeeded;
+}
