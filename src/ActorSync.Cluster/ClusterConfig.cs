@@ -46,6 +46,28 @@ public static class ClusterConfig
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
+    public static readonly string[] Roles = ["orchestrator", "hub", "node"];
+
+    /// <summary>
+    /// A cluster member: cluster.conf, the role's file, its host name, port (0 picks a free one) and seed nodes
+    /// (addresses such as akka.tcp://actorsync@127.0.0.1:4053).
+    /// </summary>
+    public static Config ForMember(string role, string hostname = "127.0.0.1", int port = 0, IReadOnlyList<string>? seeds = null)
+    {
+        if (!Roles.Contains(role))
+            throw new ArgumentException($"role '{role}' is not one of: {string.Join(", ", Roles)}.", nameof(role));
+        if (port is < 0 or > 65535)
+            throw new ArgumentOutOfRangeException(nameof(port), port, $"port must be between 0 and 65535; got {port}.");
+        var seedList = string.Join(", ", (seeds ?? []).Select(Quote));
+        return ConfigurationFactory.ParseString($"""
+                akka.remote.dot-netty.tcp.hostname = {Quote(hostname)}
+                akka.remote.dot-netty.tcp.port = {port}
+                akka.cluster.seed-nodes = [{seedList}]
+                """)
+            .WithFallback(Embedded($"role-{role}.conf"))
+            .WithFallback(Embedded("cluster.conf"));
+    }
+
     /// <summary>base.conf with the given configs layered above it, and environment overrides above all.</summary>
     public static Config Compose(params Config[] layers)
     {
