@@ -104,6 +104,19 @@ public class BidirectionalTests(MariaDbServer server) : IDisposable
     }
 
     [Fact]
+    public async Task With_capture_on_a_keyless_table_still_syncs_one_way()
+    {
+        var (source, connection, destination) = await StartAsync("bidi_keyless");
+        await server.ExecuteAsync(connection, "CREATE TABLE audit (at DATETIME(6) NOT NULL, note TEXT); INSERT INTO audit VALUES ('2024-01-01 00:00:00', 'x')");
+
+        var report = await DirectSync.RunAsync(source, destination, 4);
+
+        Assert.True(report.Verified);
+        Assert.Equal(1, report.SourceRows["audit"]);
+        Assert.True(destination.CaptureEnabled);
+    }
+
+    [Fact]
     public void Policies_are_parsed_by_name_and_bad_ones_are_named()
     {
         var policies = ConflictPolicies.Parse("last-writer-wins", ["orders=source-wins"]);

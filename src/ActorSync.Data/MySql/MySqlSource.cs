@@ -126,11 +126,13 @@ public sealed class MySqlSource(string connectionString)
                 key.Add(columns.FindIndex(c => c.Name == reader.GetString(0)));
         }
 
+        // The watermark: a column the server updates itself (ON UPDATE) first, else one with a conventional name.
         string[] watermarkNames = ["updated_at", "modified_at", "last_modified", "updated", "modified"];
-        var watermark = watermarkCandidates.OrderByDescending(c => c.OnUpdate)
-            .ThenBy(c => Array.FindIndex(watermarkNames, n => n.Equals(c.Name, StringComparison.OrdinalIgnoreCase)) is var i && i < 0 ? int.MaxValue : i)
-            .Select(c => (c.OnUpdate || watermarkNames.Contains(c.Name, StringComparer.OrdinalIgnoreCase)) ? c.Ordinal : -1)
-            .FirstOrDefault(-1);
+        int NameRank(string name) => Array.FindIndex(watermarkNames, n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) is var i and >= 0 ? i : int.MaxValue;
+        var watermark = watermarkCandidates
+            .Where(c => c.OnUpdate || NameRank(c.Name) != int.MaxValue)
+            .OrderByDescending(c => c.OnUpdate).ThenBy(c => NameRank(c.Name))
+            .Select(c => c.Ordinal).DefaultIfEmpty(-1).First();
         return new TableSchema(table, columns, key, watermark);
     }
 

@@ -122,7 +122,8 @@ public sealed partial class SqliteDestination : IDisposable
             if (capture)
             {
                 stage = "restoring change capture";
-                foreach (var table in tables) Execute(ChangeCapture.CreateLog(table) + "; " + ChangeCapture.CreateTriggers(table));
+                // Keyless tables cannot be matched back, so they are never captured (bidirectional sync refuses them).
+                foreach (var table in tables.Where(t => t.HasPrimaryKey)) Execute(ChangeCapture.CreateLog(table) + "; " + ChangeCapture.CreateTriggers(table));
             }
             stage = "recording the layout";
             WriteMeta("layout", layout);
