@@ -51,7 +51,7 @@ public class ClusterMembershipTests : Akka.TestKit.Xunit2.TestKit
 
             // A hub on a third member watches that node and reports to a probe here.
             var reports = CreateTestProbe();
-            var hub = hubSystem.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => Task.CompletedTask, TimeSpan.FromSeconds(1), reports.Ref));
+            var hub = hubSystem.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => Task.CompletedTask, TimeSpan.FromSeconds(1), reports.Ref, restateEvery: int.MaxValue));
             reports.ExpectMsg<DatabaseUp>(Patience);
             hub.Tell(new WatchNode(0, await hubSystem.ActorSelection(nodePath).ResolveOne(Patience)));
             hub.Tell(GetHubStatus.Instance, TestActor);

@@ -32,7 +32,7 @@ public class HubSupervisorTests : Akka.TestKit.Xunit2.TestKit
         {
             var source = new MySqlSource(await server.CreateDatabaseAsync("health"));
             var reports = CreateTestProbe();
-            Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", source.PingAsync, Interval, reports));
+            Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", source.PingAsync, Interval, reports, restateEvery: int.MaxValue));
             reports.ExpectMsg<DatabaseUp>(TimeSpan.FromSeconds(10));
 
             await server.StopAsync();
@@ -57,7 +57,7 @@ public class HubSupervisorTests : Akka.TestKit.Xunit2.TestKit
         var file = _temp.File("hubc.db");
         using (var destination = new SqliteDestination(file)) { }
         var reports = CreateTestProbe();
-        Sys.ActorOf(HubSupervisor.Props("hub-c", "sqlite", _ => Task.Run(() => SqliteDestination.Ping(file)), Interval, reports));
+        Sys.ActorOf(HubSupervisor.Props("hub-c", "sqlite", _ => Task.Run(() => SqliteDestination.Ping(file)), Interval, reports, restateEvery: int.MaxValue));
         reports.ExpectMsg<DatabaseUp>(TimeSpan.FromSeconds(5));
 
         File.Move(file, file + ".away");
@@ -72,7 +72,7 @@ public class HubSupervisorTests : Akka.TestKit.Xunit2.TestKit
     public void A_crashed_node_is_reported_down_and_up_when_it_is_watched_again()
     {
         var reports = CreateTestProbe();
-        var hub = Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => Task.CompletedTask, Interval, reports));
+        var hub = Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => Task.CompletedTask, Interval, reports, restateEvery: int.MaxValue));
         reports.ExpectMsg<DatabaseUp>(TimeSpan.FromSeconds(5));
         var node = Sys.ActorOf(NodeActor.Props(2, snapshotEvery: 50));
         hub.Tell(new WatchNode(2, node));
@@ -88,6 +88,18 @@ public class HubSupervisorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal([2], status.NodesDown);
         Assert.True(status.DatabaseHealthy);
         Assert.Equal(2, up.Node);
+    }
+
+    [Fact]
+    public void The_database_state_is_restated_so_a_new_orchestrator_learns_it()
+    {
+        var reports = CreateTestProbe();
+        Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => throw new InvalidOperationException("refused"), TimeSpan.FromMilliseconds(100), reports, restateEvery: 3));
+
+        var first = reports.ExpectMsg<DatabaseDown>(TimeSpan.FromSeconds(5));
+        var again = reports.ExpectMsg<DatabaseDown>(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(first, again);
     }
 
     [Fact]

@@ -42,6 +42,9 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         new DatabaseUp("hub-c", "sqlite"),
         GetHubStatus.Instance,
         new HubStatus("hub-b", "mysql", true, "", [0, 1], [2]),
+        GetMode.Instance,
+        new ModeChanged("normal", "recovery", "source database mysql down: unreachable", "2026-11-24T03:00:00.0000000Z"),
+        new ModeStatus("recovery", false, true, [3], [new ModeChanged("normal", "recovery", "down", "2026-11-24T03:00:00Z")]),
     ];
 
     [Fact]
@@ -60,12 +63,12 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Every_concrete_protocol_type_has_a_sample()
     {
-        var markers = new[] { typeof(INodeProtocol), typeof(INodeEvent), typeof(IHubProtocol) };
+        var markers = new[] { typeof(INodeProtocol), typeof(INodeEvent), typeof(IHubProtocol), typeof(IOrchestratorProtocol) };
         var types = typeof(ActorSyncSerializer).Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && markers.Any(m => m.IsAssignableFrom(t)));
 
-        // WatchNode carries an actor reference, so it is checked with a live actor below.
-        Assert.All(types.Where(t => t != typeof(WatchNode)), t => Assert.Contains(Samples, s => s.GetType() == t));
+        // WatchNode and SubscribeModes carry an actor reference, so they are checked with a live actor below.
+        Assert.All(types.Where(t => t != typeof(WatchNode) && t != typeof(SubscribeModes)), t => Assert.Contains(Samples, s => s.GetType() == t));
     }
 
     [Fact]
@@ -78,6 +81,8 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(4, back.Node);
         Assert.Equal(TestActor, back.Ref);
+        var subscribe = new SubscribeModes(TestActor);
+        Assert.Equal(TestActor, ((SubscribeModes)serializer.FromBinary(serializer.ToBinary(subscribe), serializer.Manifest(subscribe))).Subscriber);
     }
 
     [Fact]
@@ -109,6 +114,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
     {
         StoreBatch m => $"SB {m.Dataset} {m.Batch} {Hex(m.Data)} {Hex(m.Digest)}",
         BatchData m => $"BD {m.Node} {m.Dataset} {m.Batch} {Hex(m.Data)} {Hex(m.Digest)}",
+        ModeStatus m => $"MD {m.Mode} {m.SourceHealthy} {m.DestinationHealthy} {string.Join(",", m.NodesDown)} {string.Join(";", m.History.Select(h => h.ToString()))}",
         Holdings m => $"HO {m.Node} {m.Dataset} {string.Join(",", m.Batches)} / {string.Join(",", m.Decoded)}",
         StoreManifest m => $"SM {m.Dataset} {m.BatchSize} {string.Join(",", m.Digests.Select(Hex))}",
         ManifestCached m => $"E3 {m.Dataset} {m.BatchSize} {string.Join(",", m.Digests.Select(Hex))}",

@@ -9,6 +9,8 @@ namespace ActorSync.Cluster.Hubs;
 /// (1 s by default) and watches the hub's node actors, and tells <c>reportTo</c> (the orchestrator) about every
 /// change: DatabaseDown/DatabaseUp on a state change, NodeDown when a watched node dies, NodeUp when it is back.
 /// The probe is a plain async function from the database edge; a probe that outlives the interval counts as a failure.
+/// Every <c>restateEvery</c> probes it repeats the current database state even without a change, so an orchestrator
+/// that has just taken over (a singleton handover) learns it; the orchestrator treats repeats as no-ops.
 /// </summary>
 public sealed class HubSupervisor : ReceiveActor, IWithTimers
 {
@@ -23,15 +25,19 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
     private bool? _healthy;
     private string _lastError = "";
     private bool _probing;
+    private readonly int _restateEvery;
+    private int _probesSinceReport;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo) =>
-        Akka.Actor.Props.Create(() => new HubSupervisor(hub, database, probe, interval, reportTo));
+    public static Props Props(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo, int restateEvery = 10) =>
+        Akka.Actor.Props.Create(() => new HubSupervisor(hub, database, probe, interval, reportTo, restateEvery));
 
-    public HubSupervisor(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo)
+    public HubSupervisor(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo, int restateEvery)
     {
         if (interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), interval, "actorsync.hub.health-interval must be positive.");
+        if (restateEvery < 1) throw new ArgumentOutOfRangeException(nameof(restateEvery), restateEvery, "actorsync.hub.restate-every must be at least 1.");
+        _restateEvery = restateEvery;
         _hub = hub;
         _database = database;
         _probe = probe;
@@ -97,18 +103,13 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
     {
         _probing = false;
         if (!result.Healthy) _lastError = result.Error;
-        if (_healthy == result.Healthy) return;
+        bool changed = _healthy != result.Healthy;
+        if (!changed && ++_probesSinceReport < _restateEvery) return;
+        _probesSinceReport = 0;
         _healthy = result.Healthy;
-        if (result.Healthy)
-        {
-            _log.Info("hub {0}: database {1} is up", _hub, _database);
-            _reportTo.Tell(new DatabaseUp(_hub, _database));
-        }
-        else
-        {
-            _log.Warning("hub {0}: database {1} is down: {2}", _hub, _database, result.Error);
-            _reportTo.Tell(new DatabaseDown(_hub, _database, result.Error));
-        }
+        if (changed && result.Healthy) _log.Info("hub {0}: database {1} is up", _hub, _database);
+        if (changed && !result.Healthy) _log.Warning("hub {0}: database {1} is down: {2}", _hub, _database, result.Error);
+        _reportTo.Tell(result.Healthy ? new DatabaseUp(_hub, _database) : new DatabaseDown(_hub, _database, result.Error));
     }
 
     private sealed record ProbeNow : INoSerializationVerificationNeeded

@@ -44,6 +44,10 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         DatabaseUp => "DU",
         GetHubStatus => "GS",
         HubStatus => "HS",
+        GetMode => "GM",
+        ModeChanged => "MC",
+        ModeStatus => "MD",
+        SubscribeModes => "SS",
         _ => throw new ArgumentException($"{o.GetType().FullName} is not an ActorSync protocol type.", nameof(o)),
     };
 
@@ -55,7 +59,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         GetBatch m => new WireWriter().Int(m.Batch).ToArray(),
         BatchData m => new WireWriter(m.Data.Length + 64).Int(m.Node).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
         BatchMissing m => new WireWriter().Int(m.Node).Int(m.Batch).ToArray(),
-        GetHoldings or DropCache or CacheCleared or GetHubStatus => [],
+        GetHoldings or DropCache or CacheCleared or GetHubStatus or GetMode => [],
         Holdings m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Batches).Ints(m.Decoded).ToArray(),
         CacheDropped m => new WireWriter().Int(m.Node).ToArray(),
         BatchCached m => new WireWriter(m.Data.Length + 64).Long(m.Dataset).Int(m.Batch).Bytes(m.Data).Bytes(m.Digest).ToArray(),
@@ -77,6 +81,9 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         DatabaseUp m => new WireWriter().String(m.Hub).String(m.Database).ToArray(),
         HubStatus m => new WireWriter().String(m.Hub).String(m.Database).Int(m.DatabaseHealthy ? 1 : 0).String(m.LastError)
             .Ints(m.NodesUp).Ints(m.NodesDown).ToArray(),
+        ModeChanged m => WriteModeChange(new WireWriter(), m).ToArray(),
+        ModeStatus m => WriteModeStatus(m),
+        SubscribeModes m => new WireWriter().String(Serialization.SerializedActorPath(m.Subscriber)).ToArray(),
         _ => throw new ArgumentException($"{obj.GetType().FullName} is not an ActorSync protocol type.", nameof(obj)),
     };
 
@@ -115,6 +122,10 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "DU" => new DatabaseUp(r.String(), r.String()),
                 "GS" => GetHubStatus.Instance,
                 "HS" => new HubStatus(r.String(), r.String(), r.Int() == 1, r.String(), r.Ints(), r.Ints()),
+                "GM" => GetMode.Instance,
+                "MC" => ReadModeChange(ref r),
+                "MD" => ReadModeStatus(ref r),
+                "SS" => new SubscribeModes(system.Provider.ResolveActorRef(r.String())),
                 _ => throw new System.Runtime.Serialization.SerializationException($"unknown ActorSync message manifest '{manifest}'."),
             };
             r.End();
@@ -124,6 +135,28 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         {
             throw new System.Runtime.Serialization.SerializationException($"ActorSync message '{manifest}' is damaged: {error.Message}", error);
         }
+    }
+
+    private static WireWriter WriteModeChange(WireWriter writer, ModeChanged m) => writer.String(m.From).String(m.To).String(m.Reason).String(m.At);
+
+    private static ModeChanged ReadModeChange(ref WireReader r) => new(r.String(), r.String(), r.String(), r.String());
+
+    private static byte[] WriteModeStatus(ModeStatus status)
+    {
+        var writer = new WireWriter().String(status.Mode).Int(status.SourceHealthy ? 1 : 0).Int(status.DestinationHealthy ? 1 : 0)
+            .Ints(status.NodesDown).Int(status.History.Length);
+        foreach (var change in status.History) WriteModeChange(writer, change);
+        return writer.ToArray();
+    }
+
+    private static ModeStatus ReadModeStatus(ref WireReader r)
+    {
+        string mode = r.String();
+        bool source = r.Int() == 1, destination = r.Int() == 1;
+        var down = r.Ints();
+        var history = new ModeChanged[r.Count(16)];
+        for (int i = 0; i < history.Length; i++) history[i] = ReadModeChange(ref r);
+        return new ModeStatus(mode, source, destination, down, history);
     }
 
     private static byte[] WriteSnapshot(NodeCacheSnapshot snapshot)

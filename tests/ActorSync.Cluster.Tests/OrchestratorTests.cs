@@ -1,0 +1,94 @@
+using ActorSync.Cluster.Orchestration;
+using ActorSync.Cluster.Protocol;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorSync.Cluster.Tests;
+
+public class OrchestratorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TempDirectory _temp;
+
+    public OrchestratorTests() : this(new TempDirectory()) { }
+
+    private OrchestratorTests(TempDirectory temp) : base(Member(temp.File("a.db")), "actorsync")
+    {
+        _temp = temp;
+    }
+
+    private static Config Member(string journal) =>
+        ClusterConfig.Compose(ConfigurationFactory.ParseString("akka.actor.serialize-messages = on"),
+            ClusterConfig.ForMember("orchestrator"), ClusterConfig.ForNodeJournal(journal));
+
+    [Fact]
+    public void The_source_going_down_switches_to_recovery_and_its_return_switches_back()
+    {
+        var orchestrator = Sys.ActorOf(Orchestrator.Props());
+        var subscriber = CreateTestProbe();
+        orchestrator.Tell(new SubscribeModes(subscriber.Ref));
+
+        orchestrator.Tell(new DatabaseDown("hub-c", "sqlite", "file missing")); // the destination: no mode change
+        orchestrator.Tell(new NodeDown("hub-b", 2, "its actor stopped"));
+        orchestrator.Tell(new DatabaseDown("hub-b", "mysql", "unreachable"));
+        orchestrator.Tell(new DatabaseDown("hub-b", "mysql", "unreachable")); // a restatement: no second change
+        var toRecovery = subscriber.ExpectMsg<ModeChanged>(Patience);
+        orchestrator.Tell(GetMode.Instance, TestActor);
+        var during = ExpectMsg<ModeStatus>(Patience);
+        orchestrator.Tell(new DatabaseUp("hub-b", "mysql"));
+        var toNormal = subscriber.ExpectMsg<ModeChanged>(Patience);
+
+        Assert.Equal(("normal", "recovery"), (toRecovery.From, toRecovery.To));
+        Assert.Contains("unreachable", toRecovery.Reason);
+        Assert.Equal("recovery", during.Mode);
+        Assert.False(during.SourceHealthy);
+        Assert.False(during.DestinationHealthy);
+        Assert.Equal([2], during.NodesDown);
+        Assert.Equal(("recovery", "normal"), (toNormal.From, toNormal.To));
+        subscriber.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void The_singleton_moves_when_its_member_dies_and_learns_the_mode_from_restated_hub_reports()
+    {
+        var first = Akka.Cluster.Cluster.Get(Sys);
+        first.Join(first.SelfAddress);
+        var second = ActorSystem.Create("actorsync", Member(_temp.File("b.db")));
+        try
+        {
+            Akka.Cluster.Cluster.Get(second).Join(first.SelfAddress);
+            AwaitAssert(() => Assert.Equal(2, first.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up)), Patience);
+            Sys.ActorOf(Orchestrator.SingletonProps(Sys), "orchestrator");
+            second.ActorOf(Orchestrator.SingletonProps(second), "orchestrator");
+            var proxy = second.ActorOf(Orchestrator.ProxyProps(second), "orchestrator-proxy");
+            var probe = CreateTestProbe(second);
+
+            proxy.Tell(new DatabaseDown("hub-b", "mysql", "unreachable"), probe.Ref);
+            AwaitAssert(() =>
+            {
+                proxy.Tell(GetMode.Instance, probe.Ref);
+                Assert.Equal("recovery", probe.ExpectMsg<ModeStatus>(TimeSpan.FromSeconds(3)).Mode);
+            }, Patience);
+
+            // The oldest member hosts the singleton; when it goes, the singleton starts again on the other member
+            // with no memory, and the hub's next restatement tells it the source is still down.
+            Shutdown(Sys, Patience);
+            AwaitAssert(() =>
+            {
+                proxy.Tell(new DatabaseDown("hub-b", "mysql", "unreachable"), probe.Ref); // what a hub restates
+                proxy.Tell(GetMode.Instance, probe.Ref);
+                Assert.Equal("recovery", probe.ExpectMsg<ModeStatus>(TimeSpan.FromSeconds(3)).Mode);
+            }, Patience);
+        }
+        finally
+        {
+            Shutdown(second, Patience);
+        }
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        _temp.Dispose();
+    }
+}
