@@ -74,16 +74,13 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
     {
         if (_probing) return; // the last probe is still out: its own timeout will judge it
         _probing = true;
-        var timeout = new CancellationTokenSource(_interval);
-        RunProbe(timeout.Token).ContinueWith(task =>
-        {
-            timeout.Dispose();
-            return task.Result;
-        }, TaskScheduler.Default).PipeTo(Self);
+        RunProbe().PipeTo(Self);
     }
 
-    private async Task<ProbeResult> RunProbe(CancellationToken cancellation)
+    private async Task<ProbeResult> RunProbe()
     {
+        using var timeout = new CancellationTokenSource(_interval);
+        var cancellation = timeout.Token;
         try
         {
             await _probe(cancellation).WaitAsync(cancellation);

@@ -190,7 +190,7 @@ public sealed class NodeActor : ReceivePersistentActor
             Sender.Tell(new RlncAccepted(_node, message.Dataset, reason, 0, 0, [], [], []));
             return;
         }
-        if (_cache.Count + _decoded.Count(d => !_cache.ContainsKey(d.Key)) == _manifest!.BatchCount)
+        if (_cache.Count + _decoded.Count == _manifest!.BatchCount)
         {
             Sender.Tell(new RlncAccepted(_node, message.Dataset, RlncReceiveOutcome.NotInnovative.ToString(), 0, 0, [], [], []));
             return; // already holds every batch: a late top-up adds nothing
@@ -235,6 +235,7 @@ public sealed class NodeActor : ReceivePersistentActor
     {
         if (cached.Dataset > _dataset) StartDataset(cached.Dataset, manifest: null);
         _cache[cached.Batch] = new CachedBatch(cached.Batch, cached.Data, cached.Digest);
+        _decoded.Remove(cached.Batch); // held in the cache now: the two sets never overlap
         ResetCoding();
     }
 
