@@ -18,10 +18,16 @@ public static class DataCommands
         var synthetic = new Option<long?>("--synthetic") { Description = "load this many generated bank-shaped rows instead of a CSV" };
         var table = new Option<string>("--table") { Description = "target table", DefaultValueFactory = _ => "bank" };
         var replace = new Option<bool>("--replace") { Description = "drop and reload the table if it exists" };
-        var command = new Command("seed", "Load the UCI Bank Marketing data, or synthetic rows of its shape, into MySQL") { mysql, csv, synthetic, table, replace };
+        var ifMissing = new Option<bool>("--if-missing") { Description = "leave an existing table as it is (a first-start seed job)" };
+        var command = new Command("seed", "Load the UCI Bank Marketing data, or synthetic rows of its shape, into MySQL") { mysql, csv, synthetic, table, replace, ifMissing };
         command.SetAction(parse => DataOptions.Run(async () =>
         {
             var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            if (parse.GetValue(ifMissing) && await BankSeeder.TableExistsAsync(source, parse.GetValue(table)!))
+            {
+                Console.WriteLine($"{source.Describe()}.{parse.GetValue(table)} exists; left as it is (--if-missing)");
+                return 0;
+            }
             var rows = (parse.GetValue(csv), parse.GetValue(synthetic)) switch
             {
                 ({ } path, null) => BankRow.ReadCsv(path),

@@ -24,8 +24,7 @@ public static class ClusterConfig
     /// <summary>Settings from ACTORSYNC__ environment variables, highest priority.</summary>
     public static Config FromEnvironment(IDictionary<string, string?>? variables = null)
     {
-        variables ??= Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        variables ??= CurrentEnvironment();
         var lines = variables
             .Where(v => v.Key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && v.Value is not null)
             .OrderBy(v => v.Key, StringComparer.Ordinal)
@@ -46,7 +45,84 @@ public static class ClusterConfig
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
-    public static readonly string[] Roles = ["orchestrator", "hub", "node"];
+    public static readonly string[] Roles = ["orchestrator", "hub", "node", "seed"];
+
+    /// <summary>
+    /// The short environment variables an operator sets (docker/cluster.env, docker/.env, the launcher), each mapped to
+    /// one setting. ACTORSYNC__ variables still override any setting, these included.
+    /// </summary>
+    public static readonly IReadOnlyList<EnvironmentSetting> Variables =
+    [
+        new("ACTORSYNC_ROLE", "actorsync.member.role", SettingKind.Text, "seed, orchestrator, hub-b, hub-c or node"),
+        new("ACTORSYNC_NODE", "actorsync.member.node", SettingKind.Number, "the node's index, 1 to K (role node)"),
+        new("ACTORSYNC_SEEDS", "akka.cluster.seed-nodes", SettingKind.List, "comma-separated seed addresses, akka.tcp://actorsync@host:port"),
+        new("ACTORSYNC_HOSTNAME", "akka.remote.dot-netty.tcp.hostname", SettingKind.Text, "the address to bind"),
+        new("ACTORSYNC_PUBLIC_HOSTNAME", "akka.remote.dot-netty.tcp.public-hostname", SettingKind.Text, "the address other members reach this one at"),
+        new("ACTORSYNC_PORT", "akka.remote.dot-netty.tcp.port", SettingKind.Number, "the cluster port (0 picks a free one)"),
+        new("ACTORSYNC_K", "actorsync.orchestrator.nodes", SettingKind.Number, "K, the number of nodes"),
+        new("ACTORSYNC_R", "actorsync.orchestrator.redundancy", SettingKind.Number, "r, the nodes each batch is placed on"),
+        new("ACTORSYNC_ETA", "actorsync.orchestrator.eta", SettingKind.Number, "η: N = η·C(K, r) batches"),
+        new("ACTORSYNC_SCHEME", "actorsync.orchestrator.scheme", SettingKind.Text, "leader or thesis-man"),
+        new("ACTORSYNC_TABLES", "actorsync.orchestrator.tables", SettingKind.List, "comma-separated source tables (empty: all)"),
+        new("ACTORSYNC_MYSQL", "actorsync.member.source.mysql", SettingKind.Text, "hub-b: the MySQL/MariaDB connection string"),
+        new("ACTORSYNC_SQLITE", "actorsync.member.destination", SettingKind.Text, "hub-c: the SQLite destination file"),
+        new("ACTORSYNC_DATA_DIR", "actorsync.member.data-dir", SettingKind.Text, "where nodes keep their journals and hub-b its spool"),
+        new("ACTORSYNC_JOURNAL", "actorsync.member.journal.kind", SettingKind.Text, "node journal: sqlite (default) or mariadb"),
+        new("ACTORSYNC_JOURNAL_MYSQL", "actorsync.member.journal.mysql", SettingKind.Text, "node journal in MariaDB: its connection string"),
+        new("ACTORSYNC_TOKEN", "actorsync.member.commands.token", SettingKind.Text, "the command endpoint's token (required for it to listen)"),
+        new("ACTORSYNC_COMMAND_HOST", "actorsync.member.commands.host", SettingKind.Text, "the command endpoint's bind address"),
+        new("ACTORSYNC_COMMAND_PORT", "actorsync.member.commands.port", SettingKind.Number, "the command endpoint's port (0: off)"),
+        new("ACTORSYNC_METRICS_HOST", "actorsync.member.metrics.host", SettingKind.Text, "the Prometheus endpoint's bind address"),
+        new("ACTORSYNC_METRICS_PORT", "actorsync.member.metrics.port", SettingKind.Number, "the Prometheus endpoint's port (0: off)"),
+        new("ACTORSYNC_TLS_CERT", "actorsync.member.tls.certificate", SettingKind.Text, "a PKCS#12 (.pfx) file: turns TLS on between members"),
+        new("ACTORSYNC_TLS_PASSWORD", "actorsync.member.tls.password", SettingKind.Text, "the certificate's password"),
+    ];
+
+    /// <summary>Settings from the short ACTORSYNC_* variables of <see cref="Variables"/>.</summary>
+    public static Config FromOperatorEnvironment(IDictionary<string, string?>? variables = null)
+    {
+        variables ??= CurrentEnvironment();
+        var lines = new List<string>();
+        foreach (var setting in Variables)
+        {
+            if (!variables.TryGetValue(setting.Variable, out var value) || value is null) continue;
+            lines.Add(setting.Kind switch
+            {
+                SettingKind.Number when !long.TryParse(value, out _) =>
+                    throw new ConfigurationException($"{setting.Variable} = '{value}' is not a whole number ({setting.Meaning})."),
+                SettingKind.Number => $"{setting.Path} = {value}",
+                SettingKind.List => $"{setting.Path} = [{string.Join(", ", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Quote))}]",
+                _ => $"{setting.Path} = {Quote(value)}",
+            });
+        }
+        return ConfigurationFactory.ParseString(string.Join("\n", lines));
+    }
+
+    /// <summary>
+    /// TLS between members (Akka.Remote DotNetty SSL) when actorsync.member.tls.certificate names a PKCS#12 file.
+    /// Self-signed certificates need suppress-validation; mutual authentication stays on.
+    /// </summary>
+    public static Config ForTls(Config settings)
+    {
+        var certificate = settings.GetString("actorsync.member.tls.certificate", "");
+        if (string.IsNullOrEmpty(certificate)) return Config.Empty;
+        if (!File.Exists(certificate))
+            throw new ConfigurationException($"actorsync.member.tls.certificate (ACTORSYNC_TLS_CERT) = '{certificate}': no such file.");
+        bool suppress = settings.GetBoolean("actorsync.member.tls.suppress-validation", false);
+        return ConfigurationFactory.ParseString($$"""
+            akka.remote.dot-netty.tcp {
+              enable-ssl = true
+              ssl {
+                suppress-validation = {{(suppress ? "true" : "false")}}
+                certificate {
+                  path = {{Quote(Path.GetFullPath(certificate))}}
+                  password = {{Quote(settings.GetString("actorsync.member.tls.password", ""))}}
+                  flags = ["exportable"]
+                }
+              }
+            }
+            """);
+    }
 
     /// <summary>
     /// A cluster member: cluster.conf, the role's file, its host name, port (0 picks a free one) and seed nodes
@@ -71,10 +147,13 @@ public static class ClusterConfig
     /// <summary>base.conf with the given configs layered above it, and environment overrides above all.</summary>
     public static Config Compose(params Config[] layers)
     {
-        var config = FromEnvironment();
+        var config = FromEnvironment().WithFallback(FromOperatorEnvironment());
         foreach (var layer in layers) config = config.WithFallback(layer);
         return config.WithFallback(Embedded("base.conf"));
     }
+
+    private static Dictionary<string, string?> CurrentEnvironment() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value);
 
     private static string ToPath(string variable) =>
         string.Join(".", variable.Split("__").Select(part => part.Replace('_', '-').ToLowerInvariant()));
@@ -82,3 +161,13 @@ public static class ClusterConfig
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }
+
+public enum SettingKind
+{
+    Text,
+    Number,
+    List,
+}
+
+/// <summary>A short environment variable, the setting it sets, and what it means (for the docs and errors).</summary>
+public sealed record EnvironmentSetting(string Variable, string Path, SettingKind Kind, string Meaning);

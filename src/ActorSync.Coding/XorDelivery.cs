@@ -79,6 +79,24 @@ public sealed class XorDeliveryPlan
         return new(XorScheme.Leader, placement, leader, Build(placement, groups, broadcast: true));
     }
 
+    /// <summary>
+    /// The plan for delivering only <paramref name="demanded"/> (an incremental cycle: the batches that changed, and
+    /// any a node lost): every packet keeps only its demanded terms, and packets left with none are dropped. This is
+    /// the same plan with the other batches set to zero, a linear projection, so the thesis plan's and the leader
+    /// plan's decodability both carry over: every node still decodes every demanded batch it does not cache.
+    /// Packets are renumbered from 0.
+    /// </summary>
+    public XorDeliveryPlan RestrictedTo(IReadOnlySet<int> demanded)
+    {
+        var packets = new List<XorPacketSpec>();
+        foreach (var packet in Packets)
+        {
+            var kept = packet.Batches.Where(demanded.Contains).ToArray();
+            if (kept.Length > 0) packets.Add(packet with { Index = packets.Count, Batches = kept });
+        }
+        return new XorDeliveryPlan(Scheme, Placement, Leader, packets);
+    }
+
     private static List<XorPacketSpec> Build(Placement placement, IEnumerable<uint> groups, bool broadcast)
     {
         var packets = new List<XorPacketSpec>();
@@ -94,11 +112,22 @@ public sealed class XorDeliveryPlan
     }
 
     /// <summary>The packet, ready to send: the XOR of its batches, with its checksum.</summary>
-    public static XorPacket Encode(XorPacketSpec packet, IReadOnlyList<byte[]> batches, GfKernel? kernel = null)
+    public static XorPacket Encode(XorPacketSpec packet, IReadOnlyList<byte[]> batches, GfKernel? kernel = null) =>
+        Encode(packet.Index, packet.Batches, b => batches[b], kernel);
+
+    /// <summary>Packet <paramref name="index"/> as the XOR of <paramref name="batches"/>, read one at a time (e.g. from a spool).</summary>
+    public static XorPacket Encode(int index, int[] batches, Func<int, byte[]> read, GfKernel? kernel = null)
     {
+        if (batches.Length == 0) throw new ArgumentException("an XOR packet needs at least one batch.", nameof(batches));
         kernel ??= GfKernels.Best;
-        var payload = (byte[])batches[packet.Batches[0]].Clone();
-        for (int i = 1; i < packet.Batches.Length; i++) kernel.Xor(batches[packet.Batches[i]], payload);
-        return XorPacket.Create(packet.Index, packet.Batches, payload);
+        var payload = (byte[])read(batches[0]).Clone();
+        for (int i = 1; i < batches.Length; i++)
+        {
+            var batch = read(batches[i]);
+            if (batch.Length != payload.Length)
+                throw new ArgumentException($"batch B{batches[i] + 1} has {batch.Length} bytes, not the {payload.Length} of B{batches[0] + 1}: batches must be padded alike.", nameof(batches));
+            kernel.Xor(batch, payload);
+        }
+        return XorPacket.Create(index, batches, payload);
     }
 }

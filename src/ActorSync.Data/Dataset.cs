@@ -27,14 +27,18 @@ public sealed class Dataset : IDisposable
     /// <summary>Tables rebuilt from the destination's verified copy because their watermark had not moved.</summary>
     public IReadOnlyList<string> ReusedTables { get; }
 
+    /// <summary>The schemas and each table's rows and content digest as snapshotted: what the destination must equal.</summary>
+    public DatasetCatalog Catalog { get; }
+
     private Dataset(IReadOnlyList<TableSchema> tables, BatchSpool spool, IReadOnlyDictionary<string, long> rows,
-        IReadOnlyDictionary<string, string?> watermarks, IReadOnlyList<string> reused)
+        IReadOnlyDictionary<string, string?> watermarks, IReadOnlyList<string> reused, IReadOnlyList<TableSummary> summaries)
     {
         Tables = tables;
         _spool = spool;
         RowsPerTable = rows;
         Watermarks = watermarks;
         ReusedTables = reused;
+        Catalog = new DatasetCatalog(tables, summaries);
     }
 
     /// <summary>
@@ -52,6 +56,7 @@ public sealed class Dataset : IDisposable
             var rows = new Dictionary<string, long>();
             var watermarks = new Dictionary<string, string?>();
             var reused = new List<string>();
+            var summaries = new List<TableSummary>();
             for (int t = 0; t < tables.Count; t++)
             {
                 var table = tables[t];
@@ -61,12 +66,12 @@ public sealed class Dataset : IDisposable
                     rows[table.Name] = lastSynced.ReadTable(table, writer.Add, orderByKey: true);
                     watermarks[table.Name] = watermark;
                     reused.Add(table.Name);
-                    continue;
                 }
-                (rows[table.Name], watermarks[table.Name]) = await source.ReadWithWatermarkAsync(table, writer.Add, cancellation);
+                else (rows[table.Name], watermarks[table.Name]) = await source.ReadWithWatermarkAsync(table, writer.Add, cancellation);
+                summaries.Add(new TableSummary(table.Name, rows[table.Name], writer.Digest.Hex, watermarks[table.Name]));
             }
             spool.Finish();
-            return new Dataset(tables, spool, rows, watermarks, reused);
+            return new Dataset(tables, spool, rows, watermarks, reused, summaries);
         }
         catch
         {
@@ -106,14 +111,17 @@ public sealed class Dataset : IDisposable
 
     public void Dispose() => _spool.Dispose();
 
-    /// <summary>Routes one table's rows to their batches.</summary>
+    /// <summary>Routes one table's rows to their batches, and digests the table as it goes.</summary>
     private sealed class Writer(BatchSpool spool, TableSchema table, int ordinal)
     {
         private readonly RowBuilder _key = CanonicalRows.KeyBuilder(table);
         private byte[] _record = new byte[256];
 
+        public Verify.TableDigest Digest { get; } = new(table);
+
         public void Add(ReadOnlySpan<byte> row)
         {
+            Digest.Add(row);
             int bucket = CanonicalRows.Bucket(CanonicalRows.Key(row, table, _key), spool.BatchCount);
             Span<byte> prefix = stackalloc byte[5];
             int prefixLength = BatchFrame.WriteVarint(prefix, ordinal);

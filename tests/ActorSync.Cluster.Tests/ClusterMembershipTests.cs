@@ -11,6 +11,7 @@ namespace ActorSync.Cluster.Tests;
 /// Three ActorSystems in one process on 127.0.0.1 with free ports, one per role, form a cluster. Messages cross
 /// real remoting (and so the serializer), a multi-MiB batch included, and a hub notices when a node's member dies.
 /// </summary>
+[Collection(ClusterFlows.Name)] // forms clusters: kept apart from the parallel classes so load cannot starve its failure detector
 public class ClusterMembershipTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);

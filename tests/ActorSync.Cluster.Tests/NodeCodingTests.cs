@@ -142,7 +142,7 @@ public class NodeCodingTests : Akka.TestKit.Xunit2.TestKit
         var nodes = Enumerable.Range(0, 4).Select(n => Sys.ActorOf(NodeActor.Props(n, snapshotEvery: 50, _counters))).ToArray();
         for (int node = 0; node < 4; node++)
         {
-            nodes[node].Tell(new StoreManifest(1, _manifest.BatchSize, _manifest.BatchDigests.ToArray()), TestActor);
+            nodes[node].Tell(new StoreManifest(1, _manifest.BatchSize, _manifest.BatchDigests.ToArray(), []), TestActor);
             ExpectMsg<ManifestStored>(Patience);
             foreach (var b in _placement.BatchesOf(node))
             {

@@ -93,6 +93,37 @@ public class XorDeliveryTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Configurations.Small), MemberType = typeof(Configurations))]
+    public void A_plan_restricted_to_changed_batches_still_delivers_them_to_every_node(int k, int r, int eta)
+    {
+        var placement = new Placement(k, r, eta);
+        var random = new Random(k * 31 + r * 7 + eta);
+        for (int trial = 0; trial < 5; trial++)
+        {
+            var demanded = Enumerable.Range(0, placement.BatchCount).Where(_ => random.Next(3) == 0).ToHashSet();
+            foreach (var full in new[] { XorDeliveryPlan.ThesisMan(placement), XorDeliveryPlan.LeaderBased(placement, random.Next(k)) })
+            {
+                var plan = full.RestrictedTo(demanded);
+                Assert.All(plan.Packets, p => Assert.NotEmpty(p.Batches));
+                Assert.All(plan.Packets, p => Assert.Subset(demanded, p.Batches.ToHashSet()));
+                Assert.True(plan.Packets.Count <= full.Packets.Count);
+                Assert.Equal(Enumerable.Range(0, plan.Packets.Count), plan.Packets.Select(p => p.Index));
+                AssertAllNodesDecode(plan, seed: trial, wanted: demanded);
+            }
+        }
+    }
+
+    [Fact]
+    public void Restricting_to_one_batch_sends_it_once_to_the_nodes_that_lack_it()
+    {
+        var placement = new Placement(4, 2);
+        var plan = XorDeliveryPlan.ThesisMan(placement).RestrictedTo(new HashSet<int> { 0 });
+        // B1 sits on {1,2}: it appears in the packets of groups {1,2,3} and {1,2,4}, one for each node lacking it.
+        Assert.Equal(2, plan.Packets.Count);
+        Assert.All(plan.Packets, p => Assert.Equal([0], p.Batches));
+    }
+
     private static XorPeelingDecoder NodeDecoder(Placement placement, int node, byte[][] data)
     {
         var decoder = new XorPeelingDecoder(placement.BatchCount, data[0].Length);
@@ -100,7 +131,7 @@ public class XorDeliveryTests
         return decoder;
     }
 
-    private static void AssertAllNodesDecode(XorDeliveryPlan plan, int seed)
+    private static void AssertAllNodesDecode(XorDeliveryPlan plan, int seed, IReadOnlySet<int>? wanted = null)
     {
         var placement = plan.Placement;
         var data = Configurations.RandomBatches(placement.BatchCount, 16, seed);
@@ -114,9 +145,10 @@ public class XorDeliveryTests
                 if (Combinatorics.Contains(plan.Packets[i].Recipients, node))
                     Assert.NotEqual(XorAcceptOutcome.Rejected, decoder.Accept(packets[i]).Outcome);
 
-            Assert.True(decoder.IsComplete, $"node {node + 1} still misses {string.Join(",", decoder.MissingBatches.Select(b => $"B{b + 1}"))}");
+            var missing = decoder.MissingBatches.Where(b => wanted?.Contains(b) ?? true).ToArray();
+            Assert.True(missing.Length == 0, $"node {node + 1} still misses {string.Join(",", missing.Select(b => $"B{b + 1}"))}");
             for (int b = 0; b < placement.BatchCount; b++)
-                Assert.Equal(data[b], decoder.Batch(b)!.Value.ToArray());
+                if (wanted?.Contains(b) ?? true) Assert.Equal(data[b], decoder.Batch(b)!.Value.ToArray());
         }
     }
 }

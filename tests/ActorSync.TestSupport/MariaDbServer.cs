@@ -1,155 +1,33 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using MySqlConnector;
+using ActorSync.Data.MySql;
 
 namespace ActorSync.TestSupport;
 
-/// <summary>
-/// A real mariadbd on a temp datadir and a free loopback port, with its own user and random password; stopped
-/// and deleted on dispose. Fails, never skips, when MariaDB is not installed.
-/// </summary>
+/// <summary>A real mariadbd per test class or collection (see <see cref="LocalMariaDb"/>): it fails, never skips, when MariaDB is missing.</summary>
 public sealed class MariaDbServer : IAsyncLifetime
 {
-    private const string InstallHint =
-        "mariadbd was not found. Install MariaDB 10.11 first: `apt-get update && apt-get install -y mariadb-server` (bash .ci/run does this).";
+    private LocalMariaDb? _server;
 
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "actorsync-mariadb-" + Guid.NewGuid().ToString("N")[..12]);
-    private Process? _server;
-    private string _mariadbd = "";
-    private string _data = "";
+    private LocalMariaDb Server => _server ?? throw new InvalidOperationException("the MariaDB fixture has not started.");
 
-    public int Port { get; private set; }
-    public string User => "actorsync";
-    public string Password { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-    public string Socket => Path.Combine(_root, "mysqld.sock");
+    public int Port => Server.Port;
+    public string User => Server.User;
+    public string Password => Server.Password;
+    public string Socket => Server.Socket;
 
-    /// <summary>A connection string for a database on this server (the database must exist unless it is empty).</summary>
-    public string ConnectionString(string database = "") => new MySqlConnectionStringBuilder
-    {
-        Server = "127.0.0.1",
-        Port = (uint)Port,
-        UserID = User,
-        Password = Password,
-        Database = database,
-    }.ConnectionString;
+    public string ConnectionString(string database = "") => Server.ConnectionString(database);
 
-    public async Task InitializeAsync()
-    {
-        var mariadbd = Find("mariadbd", "/usr/sbin/mariadbd") ?? throw new InvalidOperationException(InstallHint);
-        var installDb = Find("mariadb-install-db", "/usr/bin/mariadb-install-db") ?? throw new InvalidOperationException(InstallHint);
-        Directory.CreateDirectory(_root);
-        var data = Path.Combine(_root, "data");
+    public async Task InitializeAsync() => _server = await LocalMariaDb.StartNewAsync();
 
-        var install = await RunAsync(installDb, $"--no-defaults --datadir={data} --auth-root-authentication-method=normal --skip-test-db --user=root");
-        if (install.ExitCode != 0) throw new InvalidOperationException($"mariadb-install-db failed ({install.ExitCode}): {install.Output}");
+    public Task StopAsync() => Server.StopAsync();
 
-        Port = FreePort();
-        _mariadbd = mariadbd;
-        _data = data;
-        await StartAsync();
-        await RootExecuteAsync($"CREATE USER '{User}'@'127.0.0.1' IDENTIFIED BY '{Password}'; GRANT ALL ON *.* TO '{User}'@'127.0.0.1'; FLUSH PRIVILEGES;");
-    }
+    public Task StartAsync() => Server.StartAsync();
 
-    /// <summary>Kills the server as a crash would (the datadir stays), and waits until it has exited.</summary>
-    public async Task StopAsync()
-    {
-        if (_server is not { HasExited: false }) return;
-        _server.Kill(entireProcessTree: true);
-        await _server.WaitForExitAsync();
-    }
+    public Task<string> CreateDatabaseAsync(string name) => Server.CreateDatabaseAsync(name);
 
-    /// <summary>Starts (or restarts) the server on the same datadir and port, and waits until it answers.</summary>
-    public async Task StartAsync()
-    {
-        _server?.Dispose();
-        _server = Process.Start(new ProcessStartInfo(_mariadbd,
-            $"--no-defaults --datadir={_data} --port={Port} --bind-address=127.0.0.1 --socket={Socket} --user=root " +
-            $"--skip-log-bin --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --log-error={Path.Combine(_root, "error.log")} " +
-            "--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci"))!; // its log goes to error.log
-        await RootExecuteAsync("SELECT 1");
-    }
-
-    private async Task RootExecuteAsync(string sql)
-    {
-        var root = new MySqlConnectionStringBuilder { Server = Socket, ConnectionProtocol = MySqlConnectionProtocol.UnixSocket, UserID = "root" }.ConnectionString;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                await using var connection = new MySqlConnection(root);
-                await connection.OpenAsync();
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                await command.ExecuteNonQueryAsync();
-                return;
-            }
-            catch (MySqlException) when (DateTime.UtcNow < deadline && _server is { HasExited: false })
-            {
-                await Task.Delay(200);
-            }
-            catch (MySqlException error)
-            {
-                var log = Path.Combine(_root, "error.log");
-                throw new InvalidOperationException($"mariadbd did not start: {error.Message}\n{(File.Exists(log) ? File.ReadAllText(log) : "")}");
-            }
-        }
-    }
-
-    /// <summary>Creates a fresh database and returns its connection string.</summary>
-    public async Task<string> CreateDatabaseAsync(string name)
-    {
-        await using var connection = new MySqlConnection(ConnectionString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci";
-        await command.ExecuteNonQueryAsync();
-        return ConnectionString(name);
-    }
-
-    public async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new MySqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string connectionString, string sql) => Server.ExecuteAsync(connectionString, sql);
 
     public async Task DisposeAsync()
     {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill(entireProcessTree: true);
-            await _server.WaitForExitAsync();
-        }
-        _server?.Dispose();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } // best effort on a temp dir
-    }
-
-    private static string? Find(string name, string fallback)
-    {
-        if (File.Exists(fallback)) return fallback;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
-            if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
-        return null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
+        if (_server is not null) await _server.DisposeAsync();
     }
 }

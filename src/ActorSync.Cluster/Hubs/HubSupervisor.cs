@@ -19,6 +19,7 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
     private readonly Func<CancellationToken, Task> _probe;
     private readonly TimeSpan _interval;
     private readonly IActorRef _reportTo;
+    private readonly IActorRef? _worker;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<IActorRef, int> _watched = new();
     private readonly SortedSet<int> _down = new();
@@ -30,10 +31,14 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo, int restateEvery = 10) =>
-        Akka.Actor.Props.Create(() => new HubSupervisor(hub, database, probe, interval, reportTo, restateEvery));
+    /// <param name="worker">The hub's database worker (<see cref="SourceHub"/> or <see cref="DestinationHub"/>), announced to
+    /// <paramref name="reportTo"/> with <see cref="RegisterHub"/> at start and with every restatement.</param>
+    public static Props Props(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo,
+        int restateEvery = 10, IActorRef? worker = null) =>
+        Akka.Actor.Props.Create(() => new HubSupervisor(hub, database, probe, interval, reportTo, restateEvery, worker));
 
-    public HubSupervisor(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo, int restateEvery)
+    public HubSupervisor(string hub, string database, Func<CancellationToken, Task> probe, TimeSpan interval, IActorRef reportTo,
+        int restateEvery, IActorRef? worker)
     {
         if (interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(interval), interval, "actorsync.hub.health-interval must be positive.");
         if (restateEvery < 1) throw new ArgumentOutOfRangeException(nameof(restateEvery), restateEvery, "actorsync.hub.restate-every must be at least 1.");
@@ -43,6 +48,7 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
         _probe = probe;
         _interval = interval;
         _reportTo = reportTo;
+        _worker = worker;
 
         Receive<ProbeNow>(_ => Probe());
         Receive<ProbeResult>(Judge);
@@ -59,6 +65,7 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
         Receive<Terminated>(terminated =>
         {
             if (!_watched.Remove(terminated.ActorRef, out int node)) return;
+            if (_watched.ContainsValue(node)) return; // the node already came back as a new actor before its old one was seen dead
             _down.Add(node);
             var reason = terminated.AddressTerminated ? "its member became unreachable" : "its actor stopped";
             _log.Warning("hub {0}: node {1} is down ({2})", _hub, node + 1, reason);
@@ -68,7 +75,16 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
             _watched.Values.Order().ToArray(), _down.ToArray())));
     }
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("probe", ProbeNow.Instance, TimeSpan.Zero, _interval);
+    protected override void PreStart()
+    {
+        Register();
+        Timers.StartPeriodicTimer("probe", ProbeNow.Instance, TimeSpan.Zero, _interval);
+    }
+
+    private void Register()
+    {
+        if (_worker is not null) _reportTo.Tell(new RegisterHub(_hub, Self, _worker));
+    }
 
     private void Probe()
     {
@@ -107,6 +123,7 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
         if (changed && result.Healthy) _log.Info("hub {0}: database {1} is up", _hub, _database);
         if (changed && !result.Healthy) _log.Warning("hub {0}: database {1} is down: {2}", _hub, _database, result.Error);
         _reportTo.Tell(result.Healthy ? new DatabaseUp(_hub, _database) : new DatabaseDown(_hub, _database, result.Error));
+        Register();
     }
 
     private sealed record ProbeNow : INoSerializationVerificationNeeded

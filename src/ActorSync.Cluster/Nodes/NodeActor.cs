@@ -17,7 +17,7 @@ namespace ActorSync.Cluster.Nodes;
 /// since they can always be rebuilt. The coding math lives in ActorSync.Coding; this actor only routes to it.</item>
 /// </list>
 /// </summary>
-public sealed class NodeActor : ReceivePersistentActor
+public sealed class NodeActor : ReceivePersistentActor, IWithTimers
 {
     private readonly int _node;
     private readonly int _snapshotEvery;
@@ -25,26 +25,36 @@ public sealed class NodeActor : ReceivePersistentActor
     private readonly LinkCounters? _counters;
     private readonly Dictionary<int, CachedBatch> _cache = new();
     private readonly Dictionary<int, byte[]> _decoded = new();
+    private readonly IActorRef? _registry;
+    private readonly TimeSpan _registerEvery;
     private long _dataset;
     private BatchManifest? _manifest;
+    private byte[] _catalog = [];
     private int _eventsSinceSnapshot;
     private XorPeelingDecoder? _xor;
     private RlncDecoder? _rlnc;
     private RlncEncoder? _encoder;
 
-    public static Props Props(int node, int snapshotEvery, LinkCounters? counters = null) =>
-        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, counters));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="registry">The orchestrator (a singleton proxy): told <see cref="RegisterNode"/> once the journal is
+    /// replayed and every <paramref name="registerEvery"/> after, so an orchestrator that just took over learns the node.</param>
+    public static Props Props(int node, int snapshotEvery, LinkCounters? counters = null, IActorRef? registry = null, TimeSpan? registerEvery = null) =>
+        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, counters, registry, registerEvery ?? TimeSpan.FromSeconds(5)));
 
     public static string PersistenceIdFor(int node) => $"actorsync-node-{node + 1}";
 
     public override string PersistenceId => PersistenceIdFor(_node);
 
-    public NodeActor(int node, int snapshotEvery, LinkCounters? counters)
+    public NodeActor(int node, int snapshotEvery, LinkCounters? counters, IActorRef? registry, TimeSpan registerEvery)
     {
         if (snapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(snapshotEvery), snapshotEvery, "actorsync.node.snapshot-every must be at least 1.");
+        if (registerEvery <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(registerEvery), registerEvery, "actorsync.node.register-every must be positive.");
         _node = node;
         _snapshotEvery = snapshotEvery;
         _counters = counters;
+        _registry = registry;
+        _registerEvery = registerEvery;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -53,16 +63,26 @@ public sealed class NodeActor : ReceivePersistentActor
             _dataset = snapshot.Dataset;
             foreach (var batch in snapshot.Batches) _cache[batch.Batch] = batch;
             _manifest = snapshot.BatchSize > 0 ? new BatchManifest(snapshot.BatchSize, snapshot.Digests) : null;
+            _catalog = snapshot.Catalog;
         });
         Recover<BatchCached>(Apply);
         Recover<ManifestCached>(Apply);
         Recover<CacheCleared>(_ => ClearCache());
-        Recover<RecoveryCompleted>(_ => _log.Info("node {0} recovered {1} batch(es) of dataset {2} from its journal", _node + 1, _cache.Count, _dataset));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _log.Info("node {0} recovered {1} batch(es) of dataset {2} from its journal", _node + 1, _cache.Count, _dataset);
+            if (_registry is null) return;
+            _registry.Tell(new RegisterNode(_node, Self));
+            Timers.StartPeriodicTimer("register", Reregister.Instance, _registerEvery);
+        });
+        Command<Reregister>(_ => _registry?.Tell(new RegisterNode(_node, Self)));
+        Command<GetManifest>(_ => Sender.Tell(new NodeManifest(_node, _dataset, _manifest?.BatchSize ?? 0,
+            _manifest?.BatchDigests.ToArray() ?? [], _catalog)));
 
         Command<StoreManifest>(StoreManifest);
         Command<StoreBatch>(Store);
         Command<GetBatch>(Serve);
-        Command<GetHoldings>(_ => Sender.Tell(new Holdings(_node, _dataset, _cache.Keys.Order().ToArray(), _decoded.Keys.Order().ToArray())));
+        Command<GetHoldings>(_ => Sender.Tell(new Holdings(_node, _dataset, _cache.Keys.Order().ToArray(), _decoded.Keys.Order().ToArray(), JournalBytes())));
         Command<DropCache>(_ =>
         {
             var requester = Sender;
@@ -74,6 +94,7 @@ public sealed class NodeActor : ReceivePersistentActor
                 requester.Tell(new CacheDropped(_node));
             });
         });
+        Command<CacheDecoded>(KeepDecoded);
         Command<XorPacketMessage>(DecodeXor);
         Command<EncodeRecovery>(EncodeRlnc);
         Command<RlncPacketMessage>(DecodeRlnc);
@@ -100,7 +121,7 @@ public sealed class NodeActor : ReceivePersistentActor
             requester.Tell(new ManifestStored(_node, _dataset)); // older, or already held
             return;
         }
-        Persist(new ManifestCached(store.Dataset, store.BatchSize, store.Digests), cached =>
+        Persist(new ManifestCached(store.Dataset, store.BatchSize, store.Digests, store.Catalog), cached =>
         {
             Apply(cached);
             SaveSnapshotSoon(force: false);
@@ -112,6 +133,8 @@ public sealed class NodeActor : ReceivePersistentActor
     {
         _counters?.Count(LinkCounters.NodeIngress(_node), store.Data.Length);
         string? problem = store.Dataset < _dataset ? $"dataset {store.Dataset} is older than the cached dataset {_dataset}."
+            : store.Dataset == _dataset && _manifest is not null && (uint)store.Batch >= (uint)_manifest.BatchCount
+                ? $"batch B{store.Batch + 1} is outside the dataset's {_manifest.BatchCount} batches."
             : BatchManifest.DigestOf(store.Data) is not { } digest || !Digest.Matches(store.Digest, digest)
                 ? "the batch does not match its digest: it was damaged in transit; send it again."
             : store.Dataset == _dataset && _manifest is not null && !Digest.Matches(_manifest.BatchDigests[store.Batch], store.Digest)
@@ -135,6 +158,25 @@ public sealed class NodeActor : ReceivePersistentActor
             SaveSnapshotSoon(force: false);
             requester.Tell(new BatchStored(_node, cached.Dataset, cached.Batch));
         });
+    }
+
+    private void KeepDecoded(CacheDecoded keep)
+    {
+        var requester = Sender;
+        var events = keep.Dataset != _dataset ? []
+            : keep.Batches.Distinct().Where(_decoded.ContainsKey)
+                .Select(b => new BatchCached(_dataset, b, _decoded[b], _manifest!.BatchDigests[b])).ToArray();
+        if (events.Length == 0)
+        {
+            requester.Tell(new DecodedCached(_node, _dataset, []));
+            return;
+        }
+        PersistAll(events, cached =>
+        {
+            Apply(cached);
+            SaveSnapshotSoon(force: false);
+        });
+        DeferAsync(events, _ => requester.Tell(new DecodedCached(_node, _dataset, events.Select(e => e.Batch).ToArray())));
     }
 
     private void Serve(GetBatch get)
@@ -239,11 +281,26 @@ public sealed class NodeActor : ReceivePersistentActor
         ResetCoding();
     }
 
+    /// <summary>
+    /// A newer dataset keeps every batch whose digest it still lists at the same position (an incremental cycle
+    /// moves only the changed ones); the rest are dropped.
+    /// </summary>
     private void Apply(ManifestCached cached)
     {
         var manifest = new BatchManifest(cached.BatchSize, cached.Digests);
-        if (cached.Dataset > _dataset) StartDataset(cached.Dataset, manifest);
+        if (cached.Dataset > _dataset)
+        {
+            bool Unchanged(int batch, byte[] digest) => batch < manifest.BatchCount && Digest.Matches(manifest.BatchDigests[batch], digest);
+            var keptCache = _cache.Values.Where(c => Unchanged(c.Batch, c.Digest)).ToArray();
+            var keptDecoded = _manifest is null || _manifest.BatchSize != manifest.BatchSize ? []
+                : _decoded.Where(d => d.Key < _manifest.BatchCount && Unchanged(d.Key, _manifest.BatchDigests[d.Key])).ToArray();
+            if (_manifest is not null && _manifest.BatchSize != manifest.BatchSize) keptCache = [];
+            StartDataset(cached.Dataset, manifest);
+            foreach (var batch in keptCache) _cache[batch.Batch] = batch;
+            foreach (var (batch, data) in keptDecoded) _decoded[batch] = data;
+        }
         else _manifest = manifest;
+        _catalog = cached.Catalog;
         ResetCoding();
     }
 
@@ -271,11 +328,24 @@ public sealed class NodeActor : ReceivePersistentActor
         _encoder = null;
     }
 
+    /// <summary>The SQLite journal's size with its write-ahead log, or -1 for a journal that is not a local file.</summary>
+    private long JournalBytes()
+    {
+        var path = Context.System.Settings.Config.GetString("actorsync.node.journal-path", "");
+        if (string.IsNullOrEmpty(path) || !File.Exists(path)) return -1;
+        return new[] { path, path + "-wal" }.Where(File.Exists).Sum(p => new FileInfo(p).Length);
+    }
+
     private void SaveSnapshotSoon(bool force)
     {
         if (!force && ++_eventsSinceSnapshot < _snapshotEvery) return;
         _eventsSinceSnapshot = 0;
         SaveSnapshot(new NodeCacheSnapshot(_dataset, _cache.Values.OrderBy(b => b.Batch).ToArray(),
-            _manifest?.BatchSize ?? 0, _manifest?.BatchDigests.ToArray() ?? []));
+            _manifest?.BatchSize ?? 0, _manifest?.BatchDigests.ToArray() ?? [], _catalog));
+    }
+
+    private sealed record Reregister : INoSerializationVerificationNeeded
+    {
+        public static readonly Reregister Instance = new();
     }
 }

@@ -9,7 +9,10 @@ namespace ActorSync.Cluster.Orchestration;
 /// Hub A, one per cluster (a cluster singleton on the members with the orchestrator role, so losing its member moves
 /// it). It owns the mode: <c>normal</c> while the source is healthy; <c>recovery</c> when Hub B reports the source
 /// database down, so nodes rebuild from each other; back to <c>normal</c>, with recovery reset, when it returns.
-/// Every change is logged and sent to subscribers. It also keeps what the hubs report about Hub C and the nodes.
+/// Every change is logged and sent to subscribers.
+/// It learns the hubs and nodes from their registrations, has Hub B's supervisor watch every node, and runs one
+/// <see cref="SyncCycle"/> at a time: on request, on entering recovery, and when a node comes back. It relays
+/// B → C and C → B through the cycles, and keeps the last cycle reports.
 /// </summary>
 public sealed class Orchestrator : ReceiveActor
 {
@@ -17,35 +20,47 @@ public sealed class Orchestrator : ReceiveActor
     public const string Recovery = "recovery";
     public const int HistoryKept = 50;
 
-    private readonly string _sourceHub;
+    private readonly OrchestratorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<ModeChanged> _history = [];
+    private readonly List<CycleReport> _reports = [];
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly SortedSet<int> _nodesDown = [];
+    private readonly Dictionary<int, IActorRef> _nodes = new();
+    private readonly Dictionary<int, IActorRef> _everRegistered = new();
+    private readonly Dictionary<string, (IActorRef Supervisor, IActorRef Worker)> _hubs = new(StringComparer.Ordinal);
+    private readonly List<IActorRef> _waiting = [];
     private string _mode = Normal;
     private bool _sourceHealthy = true;
     private bool _destinationHealthy = true;
+    private DatasetState? _dataset;
+    private IActorRef? _cycle;
+    private CycleProgress _progress = CycleProgress.Idle;
+    private int _cycleNumber;
+    private (string Kind, StartSync Request, List<IActorRef> Requesters)? _next;
 
-    public static Props Props(string sourceHub = "hub-b") => Akka.Actor.Props.Create(() => new Orchestrator(sourceHub));
+    public static Props Props(OrchestratorSettings settings) => Akka.Actor.Props.Create(() => new Orchestrator(settings));
 
     /// <summary>The singleton manager, started on every member with the orchestrator role.</summary>
-    public static Props SingletonProps(ActorSystem system, string sourceHub = "hub-b") =>
-        ClusterSingletonManager.Props(Props(sourceHub), PoisonPill.Instance,
+    public static Props SingletonProps(ActorSystem system, OrchestratorSettings settings) =>
+        ClusterSingletonManager.Props(Props(settings), PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(system).WithRole("orchestrator"));
 
     /// <summary>A proxy that always reaches the current singleton, from any member.</summary>
     public static Props ProxyProps(ActorSystem system, string managerPath = "/user/orchestrator") =>
         ClusterSingletonProxy.Props(managerPath, ClusterSingletonProxySettings.Create(system).WithRole("orchestrator"));
 
-    public Orchestrator(string sourceHub)
+    public Orchestrator(OrchestratorSettings settings)
     {
-        _sourceHub = sourceHub;
+        _settings = settings;
         Receive<DatabaseDown>(down =>
         {
-            if (down.Hub == _sourceHub)
+            if (down.Hub == _settings.SourceHub)
             {
                 _sourceHealthy = false;
-                Switch(Recovery, $"source database {down.Database} down: {down.Reason}");
+                // Recover even without a known dataset (a singleton that just moved): the nodes hold its manifest.
+                if (Switch(Recovery, $"source database {down.Database} down: {down.Reason}") && _settings.RecoverWhenSourceDown && _nodes.Count > 0)
+                    Schedule("recovery", StartSync.OneWay, requester: null);
             }
             else
             {
@@ -55,40 +70,130 @@ public sealed class Orchestrator : ReceiveActor
         });
         Receive<DatabaseUp>(up =>
         {
-            if (up.Hub == _sourceHub)
+            if (up.Hub == _settings.SourceHub)
             {
                 _sourceHealthy = true;
                 Switch(Normal, $"source database {up.Database} is back; recovery reset");
             }
             else _destinationHealthy = true;
         });
+        Receive<RegisterHub>(Register);
+        Receive<RegisterNode>(Register);
         Receive<NodeDown>(down =>
         {
             _nodesDown.Add(down.Node);
+            _nodes.Remove(down.Node);
             _log.Warning("node {0} is down ({1}, reported by {2})", down.Node + 1, down.Reason, down.Hub);
         });
         Receive<NodeUp>(up =>
         {
             _nodesDown.Remove(up.Node);
             _log.Info("node {0} is back (reported by {1})", up.Node + 1, up.Hub);
+            if (_settings.RepairWhenNodeReturns && _dataset is not null)
+                Schedule(_mode == Normal ? "repair" : "recovery", StartSync.OneWay, requester: null);
         });
+        Receive<StartSync>(start => Schedule("sync", start, Sender));
+        Receive<CycleFinished>(Finished);
         Receive<SubscribeModes>(subscribe =>
         {
             _subscribers.Add(subscribe.Subscriber);
             Context.Watch(subscribe.Subscriber);
         });
-        Receive<Terminated>(terminated => _subscribers.Remove(terminated.ActorRef));
+        Receive<Terminated>(terminated =>
+        {
+            _subscribers.Remove(terminated.ActorRef);
+            if (terminated.ActorRef.Equals(_cycle)) _cycle = null; // stopped without reporting: let the next one run
+        });
         Receive<GetMode>(_ => Sender.Tell(new ModeStatus(_mode, _sourceHealthy, _destinationHealthy, _nodesDown.ToArray(), _history.ToArray())));
+        Receive<GetSyncStatus>(_ => Sender.Tell(new SyncStatus(_cycle is not null, _progress, _reports.ToArray())));
+        Receive<CycleProgress>(progress =>
+        {
+            if (Sender.Equals(_cycle)) _progress = progress;
+        });
+        Receive<GetRoster>(_ => Sender.Tell(new Roster(
+            _everRegistered.OrderBy(n => n.Key).Select(n => new RosterNode(n.Key, n.Value, _nodes.ContainsKey(n.Key) && !_nodesDown.Contains(n.Key))).ToArray(),
+            _hubs.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RosterHub(h.Key, h.Value.Supervisor)).ToArray())));
     }
 
-    private void Switch(string to, string reason)
+    private void Register(RegisterHub hub)
     {
-        if (_mode == to) return;
+        if (_hubs.TryGetValue(hub.Hub, out var known) && known.Supervisor.Equals(hub.Supervisor) && known.Worker.Equals(hub.Worker)) return;
+        _hubs[hub.Hub] = (hub.Supervisor, hub.Worker);
+        _log.Info("hub {0} registered ({1})", hub.Hub, hub.Worker.Path);
+        if (hub.Hub == _settings.SourceHub)
+            foreach (var (node, actor) in _nodes) hub.Supervisor.Tell(new WatchNode(node, actor));
+    }
+
+    private void Register(RegisterNode node)
+    {
+        if (_nodes.TryGetValue(node.Node, out var known) && known.Equals(node.Ref)) return;
+        if (node.Node >= _settings.Nodes)
+            _log.Warning("node {0} registered, but the placement has {1} nodes (actorsync.orchestrator.nodes); it is ignored", node.Node + 1, _settings.Nodes);
+        _nodes[node.Node] = node.Ref;
+        _everRegistered[node.Node] = node.Ref;
+        _log.Info("node {0} registered ({1})", node.Node + 1, node.Ref.Path);
+        // Hub B's supervisor owns the node group: it watches each node and reports NodeDown / NodeUp.
+        if (_hubs.TryGetValue(_settings.SourceHub, out var source)) source.Supervisor.Tell(new WatchNode(node.Node, node.Ref));
+    }
+
+    /// <summary>Runs a cycle now, or after the running one. Requests made meanwhile share the next cycle.</summary>
+    private void Schedule(string kind, StartSync request, IActorRef? requester)
+    {
+        if (_cycle is null)
+        {
+            Begin(kind, request, requester is null ? [] : [requester]);
+            return;
+        }
+        // A requested sync outranks an automatic repair or recovery waiting behind the running cycle.
+        if (_next is null || kind == "sync") _next = (kind, request, _next?.Requesters ?? []);
+        if (requester is not null) _next.Value.Requesters.Add(requester);
+    }
+
+    private void Begin(string kind, StartSync request, List<IActorRef> requesters)
+    {
+        _cycleNumber++;
+        // A requested sync while the source is down serves Hub C from the caches instead.
+        if (kind == "sync" && _mode == Recovery) kind = "recovery";
+        var setup = new CycleSetup(_cycleNumber, kind, _mode, request, _settings,
+            _nodes.Where(n => !_nodesDown.Contains(n.Key)).ToDictionary(n => n.Key, n => n.Value),
+            _hubs.TryGetValue(_settings.SourceHub, out var source) ? source.Worker : null,
+            _hubs.TryGetValue(_settings.DestinationHub, out var destination) ? destination.Worker : null,
+            _dataset);
+        _log.Info("cycle {0} ({1}) starts in {2} mode with node(s) {3}", _cycleNumber, kind, _mode, string.Join(", ", setup.Nodes.Keys.Order().Select(n => n + 1)));
+        _cycle = Context.ActorOf(SyncCycle.Props(setup), $"cycle-{_cycleNumber}");
+        _progress = new CycleProgress(_cycleNumber, kind, "starting", 0, 1);
+        Context.Watch(_cycle);
+        _waiting.Clear();
+        _waiting.AddRange(requesters);
+    }
+
+    private void Finished(CycleFinished finished)
+    {
+        if (_cycle is not null) Context.Unwatch(_cycle);
+        _cycle = null;
+        _progress = CycleProgress.Idle;
+        _dataset = finished.Dataset ?? _dataset;
+        _reports.Add(finished.Report);
+        if (_reports.Count > HistoryKept) _reports.RemoveAt(0);
+        foreach (var requester in _waiting) requester.Tell(finished.Report);
+        _waiting.Clear();
+        if (_next is { } next)
+        {
+            _next = null;
+            Begin(next.Kind, next.Request, next.Requesters);
+        }
+    }
+
+    /// <returns>Whether the mode changed.</returns>
+    private bool Switch(string to, string reason)
+    {
+        if (_mode == to) return false;
         var change = new ModeChanged(_mode, to, reason, DateTime.UtcNow.ToString("O"));
         _mode = to;
         _history.Add(change);
         if (_history.Count > HistoryKept) _history.RemoveAt(0);
         _log.Warning("mode {0} → {1}: {2}", change.From, change.To, reason);
         foreach (var subscriber in _subscribers) subscriber.Tell(change);
+        return true;
     }
 }

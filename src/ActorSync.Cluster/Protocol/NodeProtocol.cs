@@ -26,7 +26,8 @@ public sealed record GetHoldings : INodeProtocol
 }
 
 /// <summary>The batches a node holds for its current dataset: journaled ones, and ones decoded (held in memory).</summary>
-public sealed record Holdings(int Node, long Dataset, int[] Batches, int[] Decoded) : INodeProtocol;
+/// <param name="JournalBytes">The size of the node's journal file(s) on disk, or -1 where it is not a local file (MariaDB).</param>
+public sealed record Holdings(int Node, long Dataset, int[] Batches, int[] Decoded, long JournalBytes = -1) : INodeProtocol;
 
 /// <summary>Forget every cached batch, as a node that lost its disk would (operators and fault tests).</summary>
 public sealed record DropCache : INodeProtocol
@@ -46,17 +47,29 @@ public sealed record CacheCleared : INodeEvent
 }
 
 /// <summary>The whole cache and the manifest (batch size 0 and no digests if none yet), saved every few events.</summary>
-public sealed record NodeCacheSnapshot(long Dataset, CachedBatch[] Batches, int BatchSize, byte[][] Digests) : INodeEvent;
+public sealed record NodeCacheSnapshot(long Dataset, CachedBatch[] Batches, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeEvent;
 
 public sealed record CachedBatch(int Batch, byte[] Data, byte[] Digest);
 
-/// <summary>The dataset's manifest: its batch size and every batch's digest, so the node can verify what it decodes.</summary>
-public sealed record StoreManifest(long Dataset, int BatchSize, byte[][] Digests) : INodeProtocol;
+/// <summary>
+/// The dataset's manifest: its batch size and every batch's digest, so the node can verify what it decodes, and the
+/// dataset's catalog (schemas and snapshot digests, opaque to the node), so the cluster can serve Hub C while the
+/// source is down. A newer dataset keeps the cached batches whose digest it still lists, and drops the rest.
+/// </summary>
+public sealed record StoreManifest(long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeProtocol;
 
 public sealed record ManifestStored(int Node, long Dataset) : INodeProtocol;
 
 /// <summary>Journaled: the manifest of the node's current dataset.</summary>
-public sealed record ManifestCached(long Dataset, int BatchSize, byte[][] Digests) : INodeEvent;
+public sealed record ManifestCached(long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeEvent;
+
+public sealed record GetManifest : INodeProtocol
+{
+    public static readonly GetManifest Instance = new();
+}
+
+/// <summary>The node's current manifest and catalog; dataset 0 and no digests if it has none yet.</summary>
+public sealed record NodeManifest(int Node, long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeProtocol;
 
 /// <summary>An XOR packet of coded delivery (<see cref="ActorSync.Coding.XorPacket"/> on the wire).</summary>
 public sealed record XorPacketMessage(long Dataset, int Index, int[] Batches, byte[] Payload, byte[] Checksum) : INodeProtocol;
@@ -72,3 +85,11 @@ public sealed record RlncPacketMessage(long Dataset, int Sender, int Sequence, i
 
 /// <summary>What the node made of an RLNC packet; <paramref name="Undetermined"/> is what it still lacks (ask its holders).</summary>
 public sealed record RlncAccepted(int Node, long Dataset, string Outcome, int Rank, int Unknowns, int[] Decoded, int[] Undetermined, int[] FailedVerification) : INodeProtocol;
+
+/// <summary>
+/// Journal these decoded batches into the cache: a node that lost its journal and was rebuilt by peer recovery
+/// while the source is down keeps its placed batches durably again.
+/// </summary>
+public sealed record CacheDecoded(long Dataset, int[] Batches) : INodeProtocol;
+
+public sealed record DecodedCached(int Node, long Dataset, int[] Batches) : INodeProtocol;

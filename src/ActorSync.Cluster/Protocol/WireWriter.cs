@@ -35,6 +35,15 @@ internal sealed class WireWriter
 
     public WireWriter String(string value) => Bytes(Encoding.UTF8.GetBytes(value));
 
+    public WireWriter Bool(bool value) => Int(value ? 1 : 0);
+
+    public WireWriter Strings(string[] values)
+    {
+        Int(values.Length);
+        foreach (var value in values) String(value);
+        return this;
+    }
+
     public WireWriter Ints(int[] values)
     {
         Int(values.Length);
@@ -65,6 +74,20 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
     public byte[] Bytes() => Take(Length()).ToArray();
 
     public string String() => Encoding.UTF8.GetString(Take(Length()));
+
+    public bool Bool() => Int() switch
+    {
+        0 => false,
+        1 => true,
+        var other => throw new InvalidDataException($"a flag holds {other}, not 0 or 1."),
+    };
+
+    public string[] Strings()
+    {
+        var values = new string[Count(4)];
+        for (int i = 0; i < values.Length; i++) values[i] = String();
+        return values;
+    }
 
     public int[] Ints()
     {

@@ -8,6 +8,15 @@ public static class BankSeeder
 {
     private const int RowsPerStatement = 1000;
 
+    public static async Task<bool> TableExistsAsync(MySqlSource source, string table, CancellationToken cancellation = default)
+    {
+        await using var connection = await source.OpenAsync(cancellation);
+        await using var check = connection.CreateCommand();
+        check.CommandText = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @t";
+        check.Parameters.AddWithValue("@t", table);
+        return Convert.ToInt64(await check.ExecuteScalarAsync(cancellation)) > 0;
+    }
+
     /// <param name="replace">Drop an existing table first; otherwise an existing table is an error.</param>
     public static async Task<long> SeedAsync(MySqlSource source, string table, IEnumerable<BankRow> rows, bool replace, CancellationToken cancellation = default)
     {

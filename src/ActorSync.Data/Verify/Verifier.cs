@@ -37,6 +37,27 @@ public static class Verifier
         return results;
     }
 
+    /// <summary>
+    /// Compares the destination with the source as it was snapshotted (the catalog's row counts and digests), without
+    /// reaching the source: this is how the cluster verifies Hub C while MySQL is down. A difference is reported per
+    /// table; naming the keys needs the live source (<see cref="CompareAsync"/>).
+    /// </summary>
+    public static IReadOnlyList<TableComparison> CompareWithSnapshot(SqliteDestination destination, DatasetCatalog catalog)
+    {
+        var results = new List<TableComparison>();
+        foreach (var table in catalog.Tables)
+        {
+            var snapshot = catalog.Summaries.FirstOrDefault(s => s.Table == table.Name)
+                ?? throw new DataEdgeException($"the dataset catalog has no snapshot digest for table '{table.Name}'.");
+            var digest = new TableDigest(table);
+            if (destination.HasTable(table.Name)) destination.ReadTable(table, digest.Add);
+            bool equal = digest.Hex == snapshot.Digest && digest.Rows == snapshot.Rows;
+            results.Add(new TableComparison(table.Name, snapshot.Rows, digest.Rows, snapshot.Digest, digest.Hex,
+                equal ? [] : [$"differs from the source snapshot ({snapshot.Rows} rows there, {digest.Rows} here); `actorsync verify` against the live source names the keys"]));
+        }
+        return results;
+    }
+
     /// <summary>Re-reads only the rows of the differing chunks on both sides and compares them key by key.</summary>
     private static async Task<IReadOnlyList<string>> NameDifferencesAsync(MySqlSource source, SqliteDestination destination,
         TableSchema table, TableDigest digest, HashSet<int> chunks, CancellationToken cancellation)

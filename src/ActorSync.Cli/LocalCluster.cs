@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ActorSync.Control;
+
+namespace ActorSync.Cli;
+
+/// <summary>
+/// The docker-compose topology as local processes (`actorsync cluster up`, `actorsync demo`): a seed, the
+/// orchestrator, hub-b, hub-c and K nodes, each an actorsync-host process configured from the same environment files
+/// as compose (docker/cluster.env, docker/.env) plus its own role, ports and data directory. Like compose's
+/// `restart: on-failure`, a member that exits non-zero (a crash, kill -9) is started again. Its state (pids,
+/// ports, token) is written to a JSON file so other commands and tests can find it.
+/// </summary>
+public sealed partial class LocalCluster : IAsyncDisposable
+{
+    public const string DefaultStateDirectory = ".actorsync";
+    public const string StateFile = "cluster.json";
+
+    public sealed record MemberState(string Name, string Role, int Node, int Pid, int AkkaPort, int CommandPort, int MetricsPort, string Log, int Restarts);
+
+    public sealed record ClusterState(int LauncherPid, string Token, string Destination, int Nodes, bool Ready, MemberState[] Members);
+
+    /// <param name="MySql">Hub B's source connection string.</param>
+    /// <param name="EnvFiles">KEY=VALUE files, later ones winning (docker/cluster.env, then docker/.env).</param>
+    /// <param name="Settings">ACTORSYNC_* settings above the files, e.g. ACTORSYNC_K.</param>
+    public sealed record Options(string StateDirectory, string MySql, string? Destination, IReadOnlyList<string> EnvFiles,
+        IReadOnlyDictionary<string, string> Settings, string? HostDll = null);
+
+    private sealed class Member(string name, string role, int node, int akkaPort, int commandPort, int metricsPort, string log)
+    {
+        public string Name { get; } = name;
+        public string Role { get; } = role;
+        public int Node { get; } = node;
+        public int AkkaPort { get; } = akkaPort;
+        public int CommandPort { get; } = commandPort;
+        public int MetricsPort { get; } = metricsPort;
+        public string Log { get; } = log;
+        public Process? Process { get; set; }
+        public int Restarts { get; set; }
+        public Task? Watch { get; set; }
+    }
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private readonly Options _options;
+    private readonly Action<string> _say;
+    private readonly List<Member> _members = [];
+    private readonly Dictionary<string, string> _environment;
+    private readonly string _hostDll;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly object _gate = new();
+
+    public string Token { get; }
+    public string Destination { get; }
+    public int Nodes { get; }
+    public string StateDirectory => _options.StateDirectory;
+    public string OrchestratorEndpoint => $"127.0.0.1:{_members.Single(m => m.Role == "orchestrator").CommandPort}";
+
+    private LocalCluster(Options options, Action<string> say)
+    {
+        _options = options;
+        _say = say;
+        _environment = ReadEnvironment(options);
+        Token = _environment.TryGetValue("ACTORSYNC_TOKEN", out var token) && token.Length > 0 ? token : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Nodes = _environment.TryGetValue("ACTORSYNC_K", out var k) && int.TryParse(k, out int nodes) ? nodes : 4;
+        if (Nodes is < 2 or > 16) throw new ArgumentException($"ACTORSYNC_K = {Nodes}: K must be 2 to 16.");
+        Destination = Path.GetFullPath(options.Destination ?? Path.Combine(options.StateDirectory, "hubc.db"));
+        _hostDll = options.HostDll ?? Path.Combine(AppContext.BaseDirectory, "actorsync-host.dll");
+        if (!File.Exists(_hostDll)) throw new FileNotFoundException($"the member host {_hostDll} is missing; build the solution first (dotnet build -c Release).");
+    }
+
+    /// <summary>Starts every member and waits until the cluster has formed and every node has registered.</summary>
+    public static async Task<LocalCluster> StartAsync(Options options, Action<string> say, TimeSpan formTimeout, CancellationToken cancellation = default)
+    {
+        if (ReadState(options.StateDirectory) is { } running && IsAlive(running.LauncherPid))
+            throw new InvalidOperationException($"a local cluster already runs from {Path.GetFullPath(options.StateDirectory)} (launcher pid {running.LauncherPid}); " +
+                "`actorsync cluster stop` stops it.");
+        Directory.CreateDirectory(Path.Combine(options.StateDirectory, "logs"));
+        var cluster = new LocalCluster(options, say);
+        try
+        {
+            cluster.Launch();
+            await cluster.WaitFormedAsync(formTimeout, cancellation);
+            cluster.WriteState(ready: true);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private void Launch()
+    {
+        int seedPort = FreePort();
+        string logs = Path.Combine(_options.StateDirectory, "logs");
+        _members.Add(new Member("seed", "seed", 0, seedPort, FreePort(), FreePort(), Path.Combine(logs, "seed.log")));
+        foreach (var role in new[] { "orchestrator", "hub-b", "hub-c" })
+            _members.Add(new Member(role, role, 0, 0, FreePort(), FreePort(), Path.Combine(logs, role + ".log")));
+        for (int node = 1; node <= Nodes; node++)
+            _members.Add(new Member($"node-{node}", "node", node, 0, FreePort(), FreePort(), Path.Combine(logs, $"node-{node}.log")));
+        foreach (var member in _members) Start(member, seedPort);
+        WriteState(ready: false);
+    }
+
+    private void Start(Member member, int seedPort)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(_hostDll);
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ACTORSYNC", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(key);
+        foreach (var (key, value) in _environment) start.Environment[key] = value;
+        var own = new Dictionary<string, string>
+        {
+            ["ACTORSYNC_ROLE"] = member.Role,
+            ["ACTORSYNC_NODE"] = member.Node.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORSYNC_HOSTNAME"] = "127.0.0.1",
+            ["ACTORSYNC_PORT"] = member.AkkaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORSYNC_SEEDS"] = $"akka.tcp://actorsync@127.0.0.1:{seedPort}",
+            ["ACTORSYNC_COMMAND_HOST"] = "127.0.0.1",
+            ["ACTORSYNC_COMMAND_PORT"] = member.CommandPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORSYNC_METRICS_HOST"] = "127.0.0.1",
+            ["ACTORSYNC_METRICS_PORT"] = member.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ACTORSYNC_TOKEN"] = Token,
+            ["ACTORSYNC_DATA_DIR"] = Path.GetFullPath(Path.Combine(_options.StateDirectory, "data", member.Name)),
+            ["ACTORSYNC_MYSQL"] = _options.MySql,
+            ["ACTORSYNC_SQLITE"] = Destination,
+        };
+        foreach (var (key, value) in own) start.Environment[key] = value;
+
+        var log = new StreamWriter(member.Log, append: true) { AutoFlush = true };
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Append(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        lock (_gate) member.Process = process;
+        member.Watch = WatchAsync(member, process, log, seedPort);
+    }
+
+    private static void Append(StreamWriter log, string? line)
+    {
+        if (line is null) return;
+        try
+        {
+            lock (log) log.WriteLine(line);
+        }
+        catch (ObjectDisposedException)
+        {
+            // a last line after the member's exit was recorded: nothing to keep it in
+        }
+    }
+
+    /// <summary>restart: on-failure. A member that exits non-zero while the cluster is up is started again.</summary>
+    private async Task WatchAsync(Member member, Process process, StreamWriter log, int seedPort)
+    {
+        await process.WaitForExitAsync();
+        int code = process.ExitCode;
+        lock (log) log.WriteLine($"# actorsync launcher: {member.Name} (pid {process.Id}) exited with code {code}");
+        await Task.Delay(100); // let the output handlers drain before the writer closes
+        lock (log) log.Dispose();
+        if (_stopping.IsCancellationRequested || code == 0) return;
+        if (code == 2)
+        {
+            _say($"{member.Name} refused to start (exit 2): see {member.Log}");
+            return;
+        }
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        member.Restarts++;
+        _say($"{member.Name} exited with code {code}; restarting it (restart {member.Restarts}, on-failure)");
+        Start(member, seedPort);
+        WriteState(ready: true);
+    }
+
+    /// <summary>The pid of a member's current process (for fault tests).</summary>
+    public int PidOf(string name)
+    {
+        lock (_gate) return _members.Single(m => m.Name == name).Process?.Id ?? 0;
+    }
+
+    /// <summary>Waits until every member is Up and every node has registered alive with the orchestrator.</summary>
+    public async Task WaitFormedAsync(TimeSpan timeout, CancellationToken cancellation = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "no answer from the orchestrator's command endpoint yet";
+        while (DateTime.UtcNow < deadline)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var exited = _members.FirstOrDefault(m => m.Process is { HasExited: true, ExitCode: 2 });
+            if (exited is not null)
+                throw new InvalidOperationException($"{exited.Name} refused to start: {Tail(exited.Log)}");
+            try
+            {
+                var members = await QueryAsync(["cluster", "show"], cancellation);
+                int up = members.Rows?.Count(r => r[1] == "Up" && r[3] == "reachable") ?? 0;
+                last = $"{up} of {_members.Count} members up";
+                if (up == _members.Count)
+                {
+                    var nodes = await QueryAsync(["node", "list"], cancellation);
+                    int alive = nodes.Rows?.Count(r => r[1] == "alive") ?? 0;
+                    last = $"all members up; {alive} of {Nodes} nodes registered";
+                    if (alive == Nodes) return;
+                }
+            }
+            catch (Exception error) when (error is IOException or SocketException or InvalidOperationException)
+            {
+                last = error.Message;
+            }
+            await Task.Delay(500, cancellation);
+        }
+        throw new TimeoutException($"the local cluster did not form within {timeout.TotalSeconds:0} s: {last}. Logs: {Path.GetFullPath(Path.Combine(_options.StateDirectory, "logs"))}");
+    }
+
+    /// <summary>Runs one endpoint command at the orchestrator and returns its first table (or throws its error).</summary>
+    public async Task<Reply> QueryAsync(string[] words, CancellationToken cancellation = default)
+    {
+        await using var client = await CommandClient.ConnectAsync(OrchestratorEndpoint, Token, TimeSpan.FromSeconds(3), cancellation);
+        Reply? table = null;
+        await foreach (var reply in client.RunAsync(words, cancellation))
+        {
+            if (reply.Kind == ReplyKind.Error) throw new InvalidOperationException(reply.Text);
+            table ??= reply.Kind == ReplyKind.Table ? reply : null;
+        }
+        return table ?? new Reply(ReplyKind.Table, Rows: []);
+    }
+
+    public ClusterState State()
+    {
+        lock (_gate)
+            return new ClusterState(Environment.ProcessId, Token, Destination, Nodes, false, _members.Select(m => new MemberState(m.Name, m.Role, m.Node,
+                m.Process?.Id ?? 0, m.AkkaPort, m.CommandPort, m.MetricsPort, Path.GetFullPath(m.Log), m.Restarts)).ToArray());
+    }
+
+    private void WriteState(bool ready)
+    {
+        var path = Path.Combine(_options.StateDirectory, StateFile);
+        var temp = path + ".tmp";
+        lock (_gate)
+        {
+            File.WriteAllText(temp, JsonSerializer.Serialize(State() with { Ready = ready }, Json));
+            File.Move(temp, path, overwrite: true);
+        }
+    }
+
+    public static ClusterState? ReadState(string stateDirectory)
+    {
+        var path = Path.Combine(stateDirectory, StateFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<ClusterState>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stops every member gracefully (SIGTERM: each leaves the cluster), nodes first, killing any that overstays.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        await _stopping.CancelAsync();
+        foreach (var group in new[] { new[] { "node" }, ["hub-b", "hub-c"], ["orchestrator"], ["seed"] })
+        {
+            Process[] processes;
+            lock (_gate) processes = _members.Where(m => group.Contains(m.Role)).Select(m => m.Process).OfType<Process>().Where(p => !p.HasExited).ToArray();
+            foreach (var process in processes) Signal(process.Id, Sigterm);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            foreach (var process in processes)
+            {
+                try
+                {
+                    await process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+        }
+        foreach (var member in _members.Where(m => m.Watch is not null)) await member.Watch!;
+        var state = Path.Combine(_options.StateDirectory, StateFile);
+        if (File.Exists(state)) File.Delete(state);
+        _stopping.Dispose();
+    }
+
+    public const int Sigterm = 15;
+    public const int Sigkill = 9;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SysKill(int pid, int signal);
+
+    /// <summary>Sends a POSIX signal (SIGTERM for a graceful stop, SIGKILL for a crash).</summary>
+    public static bool Signal(int pid, int signal) => pid > 0 && SysKill(pid, signal) == 0;
+
+    public static bool IsAlive(int pid)
+    {
+        if (pid <= 0) return false;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static Dictionary<string, string> ReadEnvironment(Options options)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in options.EnvFiles)
+        {
+            if (!File.Exists(file)) throw new FileNotFoundException($"environment file {file} does not exist.");
+            int number = 0;
+            foreach (var raw in File.ReadLines(file))
+            {
+                number++;
+                var line = raw.Trim();
+                if (line.Length == 0 || line.StartsWith('#')) continue;
+                int equals = line.IndexOf('=');
+                if (equals <= 0) throw new FormatException($"{file}:{number}: '{line}' is not KEY=VALUE.");
+                values[line[..equals].Trim()] = line[(equals + 1)..].Trim().Trim('"');
+            }
+        }
+        foreach (var (key, value) in options.Settings) values[key] = value;
+        return values;
+    }
+
+    private static string Tail(string log) =>
+        File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(3)) : "(no log)";
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using ActorSync.Cluster.Orchestration;
+using ActorSync.Cluster.Protocol;
+using ActorSync.Coding;
+using ActorSync.Control;
+using Akka.Actor;
+using Akka.Cluster;
+
+namespace ActorSync.Host;
+
+/// <summary>
+/// What the command endpoint can do on this member: cluster membership from this member's view, and the sync state
+/// through the orchestrator singleton's proxy. Answers are reply lines; nothing here changes data except `sync start`.
+/// </summary>
+public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, OrchestratorSettings settings, string member)
+{
+    private static readonly TimeSpan Quick = TimeSpan.FromSeconds(5);
+
+    public static readonly (string Command, string Help)[] Commands =
+    [
+        ("cluster show", "members, their status, roles and reachability"),
+        ("cluster leader", "the current leader"),
+        ("cluster unreachable", "members this one cannot reach"),
+        ("cluster leave -a ADDR", "the member at ADDR leaves gracefully"),
+        ("cluster down -a ADDR", "marks the member at ADDR down"),
+        ("cluster down-unreachable", "marks every unreachable member down"),
+        ("cluster tail [--count N]", "streams membership events (until N or the client disconnects)"),
+        ("node list", "each node: alive or not, its batches, its journal size"),
+        ("batches show", "the placement table: batch, placed on, held by, digest"),
+        ("sync start [--bidirectional] [--policy P] [--table-policy T=P]...", "runs a sync cycle, with progress"),
+        ("sync status", "the last cycles: kind, mode, bytes per link, duration, verification"),
+        ("recovery status", "the current mode, mode changes and the last recoveries"),
+        ("db status", "source and destination health, as the hubs see it"),
+        ("log peek [--lines N]", "this member's recent log lines"),
+        ("help", "this list"),
+    ];
+
+    public async IAsyncEnumerable<Reply> RunAsync(string[] args, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var words = string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2));
+        IAsyncEnumerable<Reply> answer = words switch
+        {
+            "help" or "" => Help(),
+            "cluster show" => One(ClusterShow()),
+            "cluster leader" => One(Reply.Line($"leader: {Cluster().State.Leader?.ToString() ?? "none yet"}")),
+            "cluster unreachable" => One(Unreachable()),
+            "cluster leave" => One(Membership(args, "leave")),
+            "cluster down" => One(Membership(args, "down")),
+            "cluster down-unreachable" => One(DownUnreachable()),
+            "cluster tail" => TailAsync(args, cancellation),
+            "node list" => NodeListAsync(),
+            "batches show" => BatchesAsync(),
+            "sync start" => SyncStartAsync(args, cancellation),
+            "sync status" => SyncStatusAsync(),
+            "recovery status" => RecoveryStatusAsync(),
+            "db status" => DbStatusAsync(),
+            "log peek" => One(Reply.Grid($"last log lines of {member}", ["line"],
+                RecentLog.Last(IntOption(args, "--lines", 20)).Select(l => new[] { l }))),
+            _ => One(Reply.Failure($"unknown command '{string.Join(' ', args)}'; `help` lists the commands.")),
+        };
+        await foreach (var reply in answer.WithCancellation(cancellation)) yield return reply;
+    }
+
+    private static async IAsyncEnumerable<Reply> One(Reply reply)
+    {
+        await Task.CompletedTask;
+        yield return reply;
+    }
+
+    private static IAsyncEnumerable<Reply> Help() =>
+        One(Reply.Grid("commands", ["command", "what it shows or does"], Commands.Select(c => new[] { c.Command, c.Help })));
+
+    private Akka.Cluster.Cluster Cluster() => Akka.Cluster.Cluster.Get(system);
+
+    private Reply ClusterShow()
+    {
+        var state = Cluster().State;
+        var rows = state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new[]
+        {
+            m.Address.ToString(), m.Status.ToString(), string.Join(",", m.Roles.Order(StringComparer.Ordinal)),
+            state.Unreachable.Contains(m) ? "unreachable" : "reachable",
+            m.Address.Equals(state.Leader) ? "leader" : "",
+        });
+        return Reply.Grid($"cluster seen from {member} ({Cluster().SelfAddress})", ["address", "status", "roles", "reachability", ""], rows);
+    }
+
+    private Reply Unreachable()
+    {
+        var unreachable = Cluster().State.Unreachable;
+        return unreachable.Count == 0 ? Reply.Line("no unreachable members")
+            : Reply.Grid("unreachable members", ["address", "status", "roles"],
+                unreachable.Select(m => new[] { m.Address.ToString(), m.Status.ToString(), string.Join(",", m.Roles) }));
+    }
+
+    private Reply Membership(string[] args, string action)
+    {
+        var text = StringOption(args, "-a", "--address");
+        if (text is null) return Reply.Failure($"cluster {action} needs -a ADDR, e.g. -a akka.tcp://actorsync@127.0.0.1:4053.");
+        Address address;
+        try
+        {
+            address = Address.Parse(text);
+        }
+        catch (Exception error) when (error is UriFormatException or ArgumentException)
+        {
+            return Reply.Failure($"'{text}' is not a member address ({error.Message}).");
+        }
+        if (!Cluster().State.Members.Any(m => m.Address.Equals(address)))
+            return Reply.Failure($"no member at {address}; `cluster show` lists them.");
+        if (action == "leave") Cluster().Leave(address);
+        else Cluster().Down(address);
+        return Reply.Line($"{action} requested for {address}");
+    }
+
+    private Reply DownUnreachable()
+    {
+        var unreachable = Cluster().State.Unreachable.ToArray();
+        foreach (var m in unreachable) Cluster().Down(m.Address);
+        return Reply.Line(unreachable.Length == 0 ? "no unreachable members" : $"down requested for {string.Join(", ", unreachable.Select(m => m.Address))}");
+    }
+
+    private async IAsyncEnumerable<Reply> TailAsync(string[] args, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        int count = IntOption(args, "--count", int.MaxValue);
+        var channel = Channel.CreateUnbounded<string>();
+        var tail = system.ActorOf(MembershipTail.Props(channel.Writer));
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                string line;
+                try
+                {
+                    line = await channel.Reader.ReadAsync(cancellation);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+                yield return Reply.Line(line);
+            }
+        }
+        finally
+        {
+            system.Stop(tail);
+        }
+    }
+
+    private async Task<Roster> RosterAsync() => await orchestrator.Ask<Roster>(GetRoster.Instance, Quick);
+
+    private async IAsyncEnumerable<Reply> NodeListAsync()
+    {
+        var roster = await RosterAsync();
+        var rows = new List<string[]>();
+        for (int node = 0; node < settings.Nodes; node++)
+        {
+            var entry = roster.Nodes.FirstOrDefault(n => n.Node == node);
+            Holdings? holdings = null;
+            if (entry is not null)
+                try
+                {
+                    holdings = await entry.Ref.Ask<Holdings>(GetHoldings.Instance, TimeSpan.FromSeconds(2));
+                }
+                catch (AskTimeoutException)
+                {
+                    // not answering: shown as down below
+                }
+            bool alive = entry is { Alive: true } && holdings is not null;
+            rows.Add([
+                $"node-{node + 1}",
+                entry is null ? "never registered" : alive ? "alive" : "down",
+                entry?.Ref.Path.Address.ToString() ?? "",
+                holdings is null ? "" : holdings.Batches.Length.ToString(CultureInfo.InvariantCulture),
+                holdings is null ? "" : string.Join(" ", holdings.Batches.Select(b => $"B{b + 1}")),
+                holdings is null ? "" : holdings.Dataset.ToString(CultureInfo.InvariantCulture),
+                holdings is null ? "" : holdings.JournalBytes < 0 ? "n/a" : holdings.JournalBytes.ToString(CultureInfo.InvariantCulture),
+            ]);
+        }
+        yield return Reply.Grid($"nodes (K={settings.Nodes}, r={settings.Redundancy}, N={settings.BatchCount})",
+            ["node", "state", "address", "batches", "held", "dataset", "journal bytes"], rows);
+    }
+
+    private async IAsyncEnumerable<Reply> BatchesAsync()
+    {
+        var roster = await RosterAsync();
+        var placement = settings.Placement;
+        NodeManifest? manifest = null;
+        var held = new Dictionary<int, List<int>>();
+        foreach (var entry in roster.Nodes.Where(n => n.Alive))
+        {
+            try
+            {
+                var holdings = await entry.Ref.Ask<Holdings>(GetHoldings.Instance, TimeSpan.FromSeconds(2));
+                foreach (var b in holdings.Batches) (held.TryGetValue(b, out var list) ? list : held[b] = []).Add(entry.Node);
+                var candidate = await entry.Ref.Ask<NodeManifest>(GetManifest.Instance, TimeSpan.FromSeconds(2));
+                if (candidate.BatchSize > 0 && (manifest is null || candidate.Dataset > manifest.Dataset)) manifest = candidate;
+            }
+            catch (AskTimeoutException)
+            {
+                // a node that does not answer holds nothing we can show
+            }
+        }
+        var rows = Enumerable.Range(0, placement.BatchCount).Select(b => new[]
+        {
+            $"B{b + 1}",
+            string.Join(" ", Combinatorics.Members(placement.HoldersOf(b)).Select(n => $"node-{n + 1}")),
+            string.Join(" ", (held.TryGetValue(b, out var nodes) ? nodes : []).Order().Select(n => $"node-{n + 1}")),
+            manifest is null || b >= manifest.Digests.Length ? "" : Convert.ToHexStringLower(manifest.Digests[b])[..16],
+        });
+        yield return Reply.Grid(manifest is null ? "placement (no dataset yet: run `sync start`)"
+                : $"placement of dataset {manifest.Dataset} (batches of {manifest.BatchSize} bytes)",
+            ["batch", "placed on", "held by", "digest"], rows);
+    }
+
+    private async IAsyncEnumerable<Reply> SyncStartAsync(string[] args, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var request = new StartSync(args.Contains("--bidirectional"), StringOption(args, "--policy") ?? "source-wins", ListOption(args, "--table-policy"));
+        var answer = orchestrator.Ask<object>(request, settings.LongStepTimeout + settings.LongStepTimeout, cancellation);
+        var last = "";
+        while (!answer.IsCompleted)
+        {
+            await Task.WhenAny(answer, Task.Delay(250, cancellation));
+            if (answer.IsCompleted) break;
+            var status = await orchestrator.Ask<SyncStatus>(GetSyncStatus.Instance, Quick);
+            var step = status.Current;
+            var text = $"cycle {step.Cycle} ({step.Kind}): {step.Step}";
+            if (step.Cycle == 0 || text == last) continue;
+            last = text;
+            yield return Reply.Step(text, step.Done, step.Total);
+        }
+        switch (await answer)
+        {
+            case SyncRefused refused:
+                yield return Reply.Failure($"sync refused: {refused.Reason}");
+                break;
+            case CycleReport report:
+                yield return Reply.Step($"cycle {report.Cycle} ({report.Kind}): done", 1, 1);
+                yield return Links(report);
+                yield return report.Verified ? Reply.Line(Summary(report)) : Reply.Failure(Summary(report));
+                break;
+            case var other:
+                yield return Reply.Failure($"unexpected answer from the orchestrator: {other.GetType().Name}");
+                break;
+        }
+    }
+
+    public static string Summary(CycleReport r) =>
+        $"cycle {r.Cycle} ({r.Kind}, {r.Mode} mode): {r.Outcome} in {r.DurationMillis} ms; dataset {r.Dataset}: {r.BatchCount} batches, " +
+        $"{r.BatchesPlaced} placed, {r.XorPackets} XOR, {r.RlncPackets} RLNC, {r.RepairTransfers} repair transfers, " +
+        $"{r.BatchesApplied} applied ({r.RowsApplied} rows)" + string.Concat(r.Checks.Select(c => $"; {c.Table}: {c.DestinationRows} rows, {(c.Equal ? "digests equal" : "DIGESTS DIFFER")}"));
+
+    private static Reply Links(CycleReport report) =>
+        Reply.Grid($"cycle {report.Cycle}: payload per link", ["link", "packets", "bytes"],
+            report.Links.OrderBy(l => l.Link, StringComparer.Ordinal).Select(l => new[]
+                { l.Link, l.Packets.ToString(CultureInfo.InvariantCulture), l.Bytes.ToString(CultureInfo.InvariantCulture) }));
+
+    private async IAsyncEnumerable<Reply> SyncStatusAsync()
+    {
+        var status = await orchestrator.Ask<SyncStatus>(GetSyncStatus.Instance, Quick);
+        if (status.Running) yield return Reply.Line($"running: cycle {status.Current.Cycle} ({status.Current.Kind}), {status.Current.Step}");
+        if (status.Recent.Length == 0)
+        {
+            yield return Reply.Line("no cycle has run yet; `sync start` runs one.");
+            yield break;
+        }
+        yield return Reply.Grid("last cycles", ["cycle", "kind", "mode", "started (UTC)", "ms", "source.egress B", "relay B", "peer B (recovery + repair)", "destination.ingress B", "outcome"],
+            status.Recent.TakeLast(10).Select(r => new[]
+            {
+                r.Cycle.ToString(CultureInfo.InvariantCulture), r.Kind, r.Mode, r.StartedAt.Length >= 19 ? r.StartedAt[..19] : r.StartedAt,
+                r.DurationMillis.ToString(CultureInfo.InvariantCulture),
+                r.BytesOn("source.egress").ToString(CultureInfo.InvariantCulture), r.BytesOn("relay").ToString(CultureInfo.InvariantCulture),
+                (r.BytesOn("peer.recovery") + r.BytesOn("peer.repair")).ToString(CultureInfo.InvariantCulture),
+                r.BytesOn("destination.ingress").ToString(CultureInfo.InvariantCulture), r.Outcome,
+            }));
+        yield return Links(status.Recent[^1]);
+    }
+
+    private async IAsyncEnumerable<Reply> RecoveryStatusAsync()
+    {
+        var mode = await orchestrator.Ask<ModeStatus>(GetMode.Instance, Quick);
+        var status = await orchestrator.Ask<SyncStatus>(GetSyncStatus.Instance, Quick);
+        yield return Reply.Line($"mode: {mode.Mode}; source {(mode.SourceHealthy ? "healthy" : "DOWN")}; destination {(mode.DestinationHealthy ? "healthy" : "DOWN")}; " +
+                                $"nodes down: {(mode.NodesDown.Length == 0 ? "none" : string.Join(", ", mode.NodesDown.Select(n => $"node-{n + 1}")))}");
+        if (mode.History.Length > 0)
+            yield return Reply.Grid("mode changes", ["at (UTC)", "from", "to", "why"], mode.History.Select(c => new[] { c.At, c.From, c.To, c.Reason }));
+        var recoveries = status.Recent.Where(r => r.Kind is "recovery" or "repair").TakeLast(10).ToArray();
+        if (recoveries.Length > 0)
+            yield return Reply.Grid("last recoveries and repairs", ["cycle", "kind", "ms", "RLNC packets", "peer.recovery B", "repair transfers", "outcome"],
+                recoveries.Select(r => new[]
+                {
+                    r.Cycle.ToString(CultureInfo.InvariantCulture), r.Kind, r.DurationMillis.ToString(CultureInfo.InvariantCulture),
+                    r.RlncPackets.ToString(CultureInfo.InvariantCulture), r.BytesOn("peer.recovery").ToString(CultureInfo.InvariantCulture),
+                    r.RepairTransfers.ToString(CultureInfo.InvariantCulture), r.Outcome,
+                }));
+    }
+
+    private async IAsyncEnumerable<Reply> DbStatusAsync()
+    {
+        var roster = await RosterAsync();
+        var rows = new List<string[]>();
+        foreach (var hub in roster.Hubs)
+        {
+            try
+            {
+                var status = await hub.Supervisor.Ask<HubStatus>(GetHubStatus.Instance, Quick);
+                rows.Add([status.Hub, status.Database, status.DatabaseHealthy ? "healthy" : "DOWN", status.LastError]);
+            }
+            catch (AskTimeoutException)
+            {
+                rows.Add([hub.Hub, "?", "hub not answering", ""]);
+            }
+        }
+        foreach (var missing in new[] { settings.SourceHub, settings.DestinationHub }.Where(h => roster.Hubs.All(r => r.Hub != h)))
+            rows.Add([missing, "?", "hub not registered", ""]);
+        yield return Reply.Grid("databases", ["hub", "database", "health", "last error"], rows);
+    }
+
+    private static string? StringOption(string[] args, params string[] names)
+    {
+        int at = Array.FindIndex(args, a => names.Contains(a));
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    private static string[] ListOption(string[] args, string name) =>
+        args.Select((a, i) => (a, i)).Where(p => p.a == name && p.i + 1 < args.Length).Select(p => args[p.i + 1]).ToArray();
+
+    private static int IntOption(string[] args, string name, int fallback) =>
+        StringOption(args, name) is { } text ? int.TryParse(text, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+            : throw new ArgumentException($"{name} needs a positive whole number; got '{text}'.") : fallback;
+}

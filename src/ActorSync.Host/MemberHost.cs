@@ -1,0 +1,151 @@
+using ActorSync.Cluster;
+using ActorSync.Cluster.Hubs;
+using ActorSync.Cluster.Nodes;
+using ActorSync.Cluster.Orchestration;
+using ActorSync.Data.MySql;
+using ActorSync.Data.Sqlite;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using Prometheus;
+
+namespace ActorSync.Host;
+
+/// <summary>
+/// One cluster member as configured: its ActorSystem (named actorsync), the actors of its role, its command endpoint
+/// and its metrics. Stopping runs CoordinatedShutdown, so the member leaves the cluster before it exits.
+/// </summary>
+public sealed class MemberHost : IAsyncDisposable
+{
+    private readonly MetricServer? _metrics;
+    private CommandEndpoint? _commands;
+
+    public ActorSystem System { get; }
+    public MemberSettings Settings { get; }
+    public int? CommandPort => _commands?.Bound.Port;
+
+    private MemberHost(ActorSystem system, MemberSettings settings, MetricServer? metrics)
+    {
+        System = system;
+        Settings = settings;
+        _metrics = metrics;
+    }
+
+    /// <summary>Reads the settings (files, then ACTORSYNC_* and ACTORSYNC__* variables), checks them, and starts the member.</summary>
+    public static async Task<MemberHost> StartAsync(Config? overrides = null)
+    {
+        var settingsConfig = ClusterConfig.Compose(overrides ?? Config.Empty);
+        var settings = MemberSettings.From(settingsConfig);
+        var orchestration = OrchestratorSettings.From(settingsConfig);
+        Directory.CreateDirectory(settings.DataDirectory);
+
+        var journal = Config.Empty;
+        if (settings.Role == "node")
+        {
+            if (settings.JournalKind == "mariadb")
+            {
+                await MariaDbJournal.EnsureSchemaAsync(settings.JournalMySql);
+                journal = MariaDbJournal.ForNode(settings.JournalMySql);
+            }
+            else journal = ClusterConfig.ForNodeJournal(Path.Combine(settings.DataDirectory, $"node{settings.Node}.journal.db"));
+        }
+        var config = ClusterConfig.Compose(
+            overrides ?? Config.Empty,
+            ConfigurationFactory.ParseString($"akka.loggers = [\"{typeof(StructuredLogger).AssemblyQualifiedName}\"]"),
+            ClusterConfig.ForTls(settingsConfig),
+            journal,
+            ClusterConfig.ForMember(settings.ClusterRole));
+
+        MetricServer? metrics = null;
+        if (settings.MetricsPort > 0)
+        {
+            metrics = new MetricServer(settings.MetricsHost, settings.MetricsPort);
+            try
+            {
+                metrics.Start();
+            }
+            catch (Exception error)
+            {
+                throw new InvalidOperationException($"metrics cannot listen on {settings.MetricsHost}:{settings.MetricsPort} (ACTORSYNC_METRICS_PORT): {error.Message}", error);
+            }
+        }
+
+        var system = ActorSystem.Create("actorsync", config);
+        var host = new MemberHost(system, settings, metrics);
+        try
+        {
+            host.StartRole(orchestration);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return host;
+    }
+
+    private void StartRole(OrchestratorSettings orchestration)
+    {
+        var log = Logging.GetLogger(System, "actorsync-host");
+        var config = System.Settings.Config;
+        var proxy = System.ActorOf(Orchestrator.ProxyProps(System), "orchestrator-proxy");
+        IActorRef? local = null;
+        var healthInterval = config.GetTimeSpan("actorsync.hub.health-interval", TimeSpan.FromSeconds(1));
+        int restateEvery = config.GetInt("actorsync.hub.restate-every", 10);
+        switch (Settings.Role)
+        {
+            case "orchestrator":
+                System.ActorOf(Orchestrator.SingletonProps(System, orchestration), "orchestrator");
+                local = proxy;
+                break;
+            case "hub-b":
+            {
+                var source = new MySqlSource(Settings.SourceMySql);
+                var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
+                long frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
+                var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, frame - 64 * 1024, spool), "source");
+                local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, "mysql", source.PingAsync, healthInterval, proxy, restateEvery, worker),
+                    orchestration.SourceHub);
+                break;
+            }
+            case "hub-c":
+            {
+                var path = Path.GetFullPath(Settings.Destination);
+                var worker = System.ActorOf(DestinationHub.Props(orchestration.DestinationHub, path, orchestration.AskTimeout), "destination");
+                local = System.ActorOf(HubSupervisor.Props(orchestration.DestinationHub, "sqlite", _ => Task.Run(() => SqliteDestination.Ping(path)),
+                    healthInterval, proxy, restateEvery, worker), orchestration.DestinationHub);
+                break;
+            }
+            case "node":
+                local = System.ActorOf(NodeActor.Props(Settings.Node - 1, config.GetInt("actorsync.node.snapshot-every", 50), registry: proxy,
+                    registerEvery: config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5))), $"node-{Settings.Node}");
+                break;
+        }
+        if (_metrics is not null) System.ActorOf(MetricsCollector.Props(Settings.Role, local, orchestration.SourceHub), "metrics");
+
+        if (Settings.CommandPort > 0 && Settings.Token.Length > 0)
+            _commands = new CommandEndpoint(Settings.CommandHost, Settings.CommandPort, Settings.Token,
+                new CommandHandler(System, proxy, orchestration, Settings.Name), log);
+        else if (Settings.CommandPort > 0)
+            log.Warning("the command endpoint is off: no token is set (ACTORSYNC_TOKEN)");
+        log.Info("{0} started at {1}; commands {2}; metrics {3}", Settings.Name, Akka.Cluster.Cluster.Get(System).SelfAddress,
+            _commands is null ? "off" : $"{Settings.CommandHost}:{_commands.Bound.Port}",
+            _metrics is null ? "off" : $"http://{Settings.MetricsHost}:{Settings.MetricsPort}/metrics");
+    }
+
+    /// <summary>Leaves the cluster gracefully (CoordinatedShutdown) and stops the endpoints.</summary>
+    public async Task StopAsync()
+    {
+        if (_commands is not null) await _commands.DisposeAsync();
+        _commands = null;
+        var shutdown = CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await Task.WhenAny(shutdown, Task.Delay(Settings.ShutdownTimeout));
+        if (_metrics is not null) await _metrics.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (!System.WhenTerminated.IsCompleted) await System.Terminate();
+    }
+}

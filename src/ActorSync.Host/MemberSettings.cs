@@ -1,0 +1,69 @@
+using ActorSync.Cluster;
+using Akka.Configuration;
+
+namespace ActorSync.Host;
+
+/// <summary>This process's part in the cluster (actorsync.member in hocon/base.conf), checked before anything starts.</summary>
+public sealed record MemberSettings(
+    string Role,
+    int Node,
+    string DataDirectory,
+    string SourceMySql,
+    string Destination,
+    string JournalKind,
+    string JournalMySql,
+    string CommandHost,
+    int CommandPort,
+    string Token,
+    string MetricsHost,
+    int MetricsPort,
+    TimeSpan ShutdownTimeout)
+{
+    public static readonly string[] MemberRoles = ["seed", "orchestrator", "hub-b", "hub-c", "node"];
+
+    /// <summary>The Akka cluster role behind the member role (hub-b and hub-c are both hubs).</summary>
+    public string ClusterRole => Role.StartsWith("hub-", StringComparison.Ordinal) ? "hub" : Role;
+
+    /// <summary>The name in logs and metrics: node-2, hub-b, orchestrator.</summary>
+    public string Name => Role == "node" ? $"node-{Node}" : Role;
+
+    public static MemberSettings From(Config config)
+    {
+        var m = config.GetConfig("actorsync.member")
+            ?? throw new ConfigurationException("the setting actorsync.member is missing; hocon/base.conf holds its defaults.");
+        var role = m.GetString("role", "");
+        if (!MemberRoles.Contains(role))
+            throw new ConfigurationException($"actorsync.member.role (ACTORSYNC_ROLE) = '{role}' is not one of: {string.Join(", ", MemberRoles)}.");
+        int nodes = config.GetInt("actorsync.orchestrator.nodes");
+        int node = m.GetInt("node");
+        if (role == "node" && (node < 1 || node > nodes))
+            throw new ConfigurationException($"actorsync.member.node (ACTORSYNC_NODE) = {node}: a node's index must be 1 to K = {nodes} (ACTORSYNC_K).");
+        var settings = new MemberSettings(role, node,
+            m.GetString("data-dir", "data"),
+            m.GetString("source.mysql", ""),
+            m.GetString("destination", ""),
+            m.GetString("journal.kind", "sqlite"),
+            m.GetString("journal.mysql", ""),
+            m.GetString("commands.host", "127.0.0.1"),
+            Port(m, "commands.port"),
+            m.GetString("commands.token", ""),
+            m.GetString("metrics.host", "127.0.0.1"),
+            Port(m, "metrics.port"),
+            m.GetTimeSpan("shutdown-timeout", TimeSpan.FromSeconds(20)));
+        if (role == "hub-b" && settings.SourceMySql.Length == 0)
+            throw new ConfigurationException("hub-b needs its source: set actorsync.member.source.mysql (ACTORSYNC_MYSQL) to a MySQL/MariaDB connection string.");
+        if (role == "hub-c" && settings.Destination.Length == 0)
+            throw new ConfigurationException("hub-c needs its destination: set actorsync.member.destination (ACTORSYNC_SQLITE) to a SQLite file path.");
+        if (role == "node" && settings.JournalKind is not ("sqlite" or "mariadb"))
+            throw new ConfigurationException($"actorsync.member.journal.kind (ACTORSYNC_JOURNAL) = '{settings.JournalKind}' is not sqlite or mariadb.");
+        if (role == "node" && settings.JournalKind == "mariadb" && settings.JournalMySql.Length == 0)
+            throw new ConfigurationException("a MariaDB journal needs actorsync.member.journal.mysql (ACTORSYNC_JOURNAL_MYSQL), a connection string.");
+        return settings;
+    }
+
+    private static int Port(Config section, string key)
+    {
+        int port = section.GetInt(key);
+        return port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"actorsync.member.{key} = {port} is not a port (0 to 65535).");
+    }
+}

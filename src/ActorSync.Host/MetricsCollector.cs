@@ -1,0 +1,95 @@
+using ActorSync.Cluster.Protocol;
+using Akka.Actor;
+using Prometheus;
+
+namespace ActorSync.Host;
+
+/// <summary>
+/// Feeds this member's Prometheus metrics from its actors every second: on the orchestrator member, bytes and packets
+/// per link (from each finished cycle's counters), cycle durations, the mode and database health; on a node, the
+/// batches it holds and its journal size; on a hub, its database's health.
+/// </summary>
+public sealed class MetricsCollector : ReceiveActor, IWithTimers
+{
+    private static readonly Counter LinkBytes = Metrics.CreateCounter("actorsync_link_bytes_total",
+        "Payload bytes carried per link, summed over finished cycles.", new CounterConfiguration { LabelNames = ["link"] });
+    private static readonly Counter LinkPackets = Metrics.CreateCounter("actorsync_link_packets_total",
+        "Packets (batches or coded packets) carried per link, summed over finished cycles.", new CounterConfiguration { LabelNames = ["link"] });
+    private static readonly Counter Cycles = Metrics.CreateCounter("actorsync_cycles_total",
+        "Finished cycles by kind (sync, recovery, repair) and outcome (verified, repaired, failed).", new CounterConfiguration { LabelNames = ["kind", "outcome"] });
+    private static readonly Histogram CycleSeconds = Metrics.CreateHistogram("actorsync_cycle_duration_seconds",
+        "Cycle duration by kind: sync and recovery durations.", new HistogramConfiguration
+        {
+            LabelNames = ["kind"],
+            Buckets = Histogram.ExponentialBuckets(0.25, 2, 12),
+        });
+    private static readonly Gauge Mode = Metrics.CreateGauge("actorsync_mode", "1 for the current mode (normal or recovery), 0 for the other.",
+        new GaugeConfiguration { LabelNames = ["mode"] });
+    private static readonly Gauge DatabaseHealthy = Metrics.CreateGauge("actorsync_database_healthy", "1 while the database answers its health probe.",
+        new GaugeConfiguration { LabelNames = ["hub"] });
+    private static readonly Gauge NodesDown = Metrics.CreateGauge("actorsync_nodes_down", "Nodes the orchestrator knows as down.");
+    private static readonly Gauge BatchesHeld = Metrics.CreateGauge("actorsync_node_batches_held", "Batches this node holds in its journaled cache.");
+    private static readonly Gauge JournalBytes = Metrics.CreateGauge("actorsync_node_journal_bytes", "Size of this node's journal file(s).");
+
+    private sealed record Poll
+    {
+        public static readonly Poll Instance = new();
+    }
+
+    private int _lastCycle;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="role">seed, orchestrator, hub-b, hub-c or node.</param>
+    /// <param name="local">The orchestrator proxy, the node actor or the hub supervisor, by role.</param>
+    public static Props Props(string role, IActorRef? local, string sourceHub) => Akka.Actor.Props.Create(() => new MetricsCollector(role, local, sourceHub));
+
+    public MetricsCollector(string role, IActorRef? local, string sourceHub)
+    {
+        var timeout = TimeSpan.FromSeconds(3);
+        ReceiveAsync<Poll>(async _ =>
+        {
+            if (local is null) return;
+            try
+            {
+                switch (role)
+                {
+                    case "orchestrator":
+                        var status = await local.Ask<SyncStatus>(GetSyncStatus.Instance, timeout);
+                        foreach (var report in status.Recent.Where(r => r.Cycle > _lastCycle))
+                        {
+                            foreach (var link in report.Links)
+                            {
+                                LinkBytes.WithLabels(link.Link).Inc(link.Bytes);
+                                LinkPackets.WithLabels(link.Link).Inc(link.Packets);
+                            }
+                            Cycles.WithLabels(report.Kind, report.Verified ? "verified" : report.Outcome.StartsWith("failed", StringComparison.Ordinal) ? "failed" : report.Outcome).Inc();
+                            CycleSeconds.WithLabels(report.Kind).Observe(report.DurationMillis / 1000.0);
+                            _lastCycle = report.Cycle;
+                        }
+                        var mode = await local.Ask<ModeStatus>(GetMode.Instance, timeout);
+                        Mode.WithLabels("normal").Set(mode.Mode == "normal" ? 1 : 0);
+                        Mode.WithLabels("recovery").Set(mode.Mode == "recovery" ? 1 : 0);
+                        DatabaseHealthy.WithLabels(sourceHub).Set(mode.SourceHealthy ? 1 : 0);
+                        NodesDown.Set(mode.NodesDown.Length);
+                        break;
+                    case "node":
+                        var holdings = await local.Ask<Holdings>(GetHoldings.Instance, timeout);
+                        BatchesHeld.Set(holdings.Batches.Length);
+                        JournalBytes.Set(Math.Max(0, holdings.JournalBytes));
+                        break;
+                    case "hub-b" or "hub-c":
+                        var hub = await local.Ask<HubStatus>(GetHubStatus.Instance, timeout);
+                        DatabaseHealthy.WithLabels(hub.Hub).Set(hub.DatabaseHealthy ? 1 : 0);
+                        break;
+                }
+            }
+            catch (AskTimeoutException)
+            {
+                // the next poll tries again; a stale gauge is better than a crash loop
+            }
+        });
+    }
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.FromSeconds(1));
+}

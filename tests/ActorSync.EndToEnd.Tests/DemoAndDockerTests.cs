@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace ActorSync.EndToEnd.Tests;
+
+public sealed class DemoAndDockerTests
+{
+    [Fact]
+    public void The_demo_runs_the_whole_story_and_ends_verified()
+    {
+        var demo = CliRunner.Run(TimeSpan.FromMinutes(6), "demo", "--quick");
+
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        Assert.Contains("verification: bank: source 4521 rows, destination 4521 rows, digests equal", demo.Stdout);
+        Assert.Contains("demo verified: the destination equals the source after every fault", demo.Stdout);
+        Assert.Contains("restarts from its journal", demo.Stdout);
+        Assert.Matches(@"mode → recovery \d+\.\d s after mariadbd was killed", demo.Stdout);
+    }
+
+    [Fact]
+    public async Task The_compose_file_validates_with_an_env_made_from_the_example()
+    {
+        var compose = new[] { "/usr/bin/docker-compose", "/usr/local/bin/docker-compose" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("docker-compose was not found. Install it: `apt-get install -y docker-compose` (bash .ci/run does this).");
+        using var temp = new TempDirectory();
+        var docker = Path.Combine(LauncherCluster.RepoRoot(), "docker");
+        foreach (var file in Directory.GetFiles(docker)) File.Copy(file, Path.Combine(temp.Path, Path.GetFileName(file)));
+        File.Copy(Path.Combine(docker, ".env.example"), Path.Combine(temp.Path, ".env"), overwrite: true);
+
+        var start = new ProcessStartInfo(compose) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = temp.Path };
+        foreach (var arg in new[] { "-f", Path.Combine(temp.Path, "docker-compose.yml"), "config" }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        string text = await output;
+
+        Assert.True(process.ExitCode == 0, $"{text}\n{await errors}");
+        foreach (var service in new[] { "mariadb", "seed", "orchestrator", "hub-b", "hub-c", "node-1", "node-2", "node-3", "node-4" })
+            Assert.Contains($"  {service}:", text);
+        Assert.Contains("restart: on-failure", text);
+    }
+}

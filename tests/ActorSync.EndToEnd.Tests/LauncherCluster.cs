@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using ActorSync.Cli;
+using ActorSync.Data.MySql;
+using ActorSync.Data.Seed;
+
+namespace ActorSync.EndToEnd.Tests;
+
+/// <summary>
+/// A real MariaDB with the bank data, and `actorsync cluster up` running as its own process: the launcher starts
+/// the seed, orchestrator, hub-b, hub-c and four nodes as separate actorsync-host processes. Disposing sends the
+/// launcher SIGTERM, which stops every member gracefully.
+/// </summary>
+public sealed class LauncherCluster : IAsyncLifetime
+{
+    private readonly MariaDbServer _mariadb = new();
+    private Process? _launcher;
+    private readonly List<string> _output = [];
+
+    public TempDirectory Temp { get; } = new();
+    public string StateDirectory => Temp.Path;
+    public string MySql { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        await _mariadb.InitializeAsync();
+        MySql = await _mariadb.CreateDatabaseAsync("bank");
+        await BankSeeder.SeedAsync(new MySqlSource(MySql), "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: true);
+
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ACTORSYNC", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(key);
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "actorsync.dll"), "cluster", "up", "--state-dir", StateDirectory, "--mysql", MySql,
+                     "--env-file", Path.Combine(RepoRoot(), "docker", "cluster.env") })
+            start.ArgumentList.Add(arg);
+        _launcher = Process.Start(start)!;
+        _launcher.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
+        _launcher.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
+        _launcher.BeginOutputReadLine();
+        _launcher.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (LocalCluster.ReadState(StateDirectory) is not { Ready: true })
+        {
+            if (_launcher.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"the launcher did not report ready:\n{Output()}");
+            await Task.Delay(250);
+        }
+    }
+
+    public LocalCluster.ClusterState State() =>
+        LocalCluster.ReadState(StateDirectory) ?? throw new InvalidOperationException($"the launcher's state is gone:\n{Output()}");
+
+    public string Output()
+    {
+        lock (_output) return string.Join('\n', _output);
+    }
+
+    /// <summary>Runs the CLI against this cluster (it finds the endpoint and token from the state directory).</summary>
+    public CliRunner.Result Cli(params string[] args) => CliRunner.Run(TimeSpan.FromMinutes(3), [.. args, "--state-dir", StateDirectory]);
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ActorSync.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"ActorSync.sln not found above {AppContext.BaseDirectory}");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_launcher is { HasExited: false })
+        {
+            LocalCluster.Signal(_launcher.Id, LocalCluster.Sigterm);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            try
+            {
+                await _launcher.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _launcher.Kill(entireProcessTree: true);
+            }
+        }
+        _launcher?.Dispose();
+        await _mariadb.DisposeAsync();
+        Temp.Dispose();
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.RegularExpressions;
+using ActorSync.Cli;
+using ActorSync.Coding;
+
+namespace ActorSync.EndToEnd.Tests;
+
+/// <summary>The local multi-process cluster, driven only through the `actorsync` command line and its endpoints.</summary>
+public sealed partial class LauncherClusterTests(LauncherCluster cluster) : IClassFixture<LauncherCluster>
+{
+    private const int Members = 4 + 4; // seed, orchestrator, hub-b, hub-c and K = 4 nodes
+
+    [Fact]
+    public async Task Cluster_show_lists_every_member_up_with_its_role()
+    {
+        // A node killed by another test leaves the cluster within seconds (SBR): wait for the table to settle.
+        string[] rows = [];
+        await Eventually(() =>
+        {
+            var show = cluster.Cli("cluster", "show");
+            Assert.True(show.ExitCode == 0, show.ToString());
+            rows = show.Stdout.Split('\n').Where(l => l.StartsWith('│') && l.Contains("akka.tcp://actorsync@127.0.0.1")).ToArray();
+            return Task.FromResult(rows.Length == Members && rows.All(row => row.Contains(" Up ") && row.Contains(" reachable ")));
+        });
+
+        foreach (var role in new[] { "seed", "orchestrator", "hub", "node" }) Assert.Contains(rows, row => row.Contains($" {role} "));
+        Assert.Equal(4, rows.Count(row => row.Contains(" node ")));
+        Assert.Equal(2, rows.Count(row => row.Contains(" hub ")));
+        var seedPort = cluster.State().Members.Single(m => m.Role == "seed").AkkaPort;
+        Assert.Contains(rows, row => row.Contains($"@127.0.0.1:{seedPort} "));
+        Assert.Single(rows, row => row.Contains(" leader "));
+    }
+
+    [Fact]
+    public async Task Sync_start_ends_verified_and_the_metrics_count_the_links()
+    {
+        var sync = cluster.Cli("sync", "start");
+
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        Assert.Matches(@"cycle \d+ \(sync, normal mode\): verified", sync.Stdout);
+        Assert.Contains("bank: 4521 rows, digests equal", sync.Stdout);
+
+        // Prometheus: the orchestrator's link counters and a node's batches, scraped over HTTP.
+        var state = cluster.State();
+        using var http = new HttpClient();
+        var orchestrator = state.Members.Single(m => m.Role == "orchestrator");
+        var node = state.Members.Single(m => m.Name == "node-1");
+        await Eventually(async () =>
+        {
+            var text = await http.GetStringAsync($"http://127.0.0.1:{orchestrator.MetricsPort}/metrics");
+            return Metric(text, "actorsync_link_packets_total{link=\"source.egress\"}") > 0 && Metric(text, "actorsync_mode{mode=\"normal\"}") == 1;
+        });
+        await Eventually(async () => Metric(await http.GetStringAsync($"http://127.0.0.1:{node.MetricsPort}/metrics"), "actorsync_node_batches_held") == 3);
+    }
+
+    [Fact]
+    public async Task Node_list_is_right_after_kill_9_of_a_node_process_and_its_restart()
+    {
+        Assert.True(cluster.Cli("sync", "start").ExitCode == 0); // so the nodes hold a dataset
+        var before = cluster.State().Members.Single(m => m.Name == "node-2");
+
+        Assert.True(LocalCluster.Signal(before.Pid, LocalCluster.Sigkill));
+
+        await Eventually(() => Task.FromResult(cluster.State().Members.Single(m => m.Name == "node-2") is { } now && now.Pid != before.Pid && now.Restarts == before.Restarts + 1));
+        string expected = string.Join(" ", new Placement(4, 2).BatchesOf(1).Select(b => $"B{b + 1}"));
+        CliRunner.Result list = null!;
+        await Eventually(() =>
+        {
+            list = cluster.Cli("node", "list");
+            return Task.FromResult(list.ExitCode == 0 && list.Stdout.Split('\n').Any(l => l.Contains("node-2") && l.Contains(" alive ") && l.Contains(expected)));
+        });
+        var rows = list.Stdout.Split('\n').Where(l => NodeRow().IsMatch(l)).ToArray();
+        Assert.Equal(4, rows.Length);
+        Assert.All(rows, row => Assert.Contains(" alive ", row));
+    }
+
+    [Fact]
+    public void A_wrong_token_is_refused_and_a_dead_endpoint_is_named()
+    {
+        var wrong = cluster.Cli("node", "list", "--token", "not-the-token");
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("wrong token", wrong.Stderr);
+
+        var nowhere = CliRunner.Run("node", "list", "--endpoint", "127.0.0.1:1", "--token", "x");
+        Assert.Equal(2, nowhere.ExitCode);
+        Assert.Contains("no ActorSync command endpoint answers at 127.0.0.1:1", nowhere.Stderr);
+    }
+
+    private static double Metric(string exposition, string series)
+    {
+        var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition did not hold within 90 s.");
+            await Task.Delay(500);
+        }
+    }
+
+    [GeneratedRegex(@"│ node-\d+ ")]
+    private static partial Regex NodeRow();
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace ActorSync.TestSupport;
+
+/// <summary>
+/// Runs the built <c>actorsync</c> executable as a user would, capturing its output and exit code. A test project
+/// that uses it references ActorSync.Cli, so actorsync.dll (and the member host beside it) are in its output.
+/// </summary>
+public static class CliRunner
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+
+    public static Result Run(params string[] args) => Run(TimeSpan.FromMinutes(2), args);
+
+    public static Result Run(TimeSpan timeout, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "actorsync.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        // The tests pass settings explicitly; a developer's own must not leak in.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ACTORSYNC", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(key);
+        start.ArgumentList.Add(dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"actorsync {string.Join(' ', args)} did not finish in {timeout.TotalMinutes:0.#} minutes");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
