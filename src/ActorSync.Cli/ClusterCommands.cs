@@ -30,11 +30,10 @@ public static class ClusterCommands
         };
     }
 
-    public static Option<string?> MySqlOption() => DataOptions.MySql();
-
     private static Command Up()
     {
         var mysql = DataOptions.MySql();
+        var sourceSqlite = DataOptions.SourceSqlite();
         var dest = new Option<string?>("--dest") { Description = "Hub C's SQLite file (default: STATE/hubc.db)" };
         var envFiles = new Option<string[]>("--env-file") { Description = "KEY=VALUE settings files, later ones winning (default: docker/cluster.env, docker/.env where present)" };
         var state = RemoteCommands.StateOption();
@@ -46,7 +45,7 @@ public static class ClusterCommands
         var timeout = new Option<int>("--timeout") { Description = "seconds to wait for the cluster to form", DefaultValueFactory = _ => 120 };
         var command = new Command("up", "Start the docker-compose topology as local processes, from the same environment files; Ctrl+C stops it")
         {
-            mysql, dest, envFiles, state, nodes, redundancy, eta, scheme, detach, timeout,
+            mysql, sourceSqlite, dest, envFiles, state, nodes, redundancy, eta, scheme, detach, timeout,
         };
         command.SetAction(parse =>
         {
@@ -61,7 +60,7 @@ public static class ClusterCommands
                 Set("ACTORSYNC_ETA", parse.GetValue(eta));
                 Set("ACTORSYNC_SCHEME", parse.GetValue(scheme));
                 var files = parse.GetValue(envFiles) is { Length: > 0 } given ? given : DefaultEnvFiles.Where(File.Exists).ToArray();
-                var options = new LocalCluster.Options(stateDirectory, DataOptions.Require(parse, mysql, DataOptions.MySqlVariable), parse.GetValue(dest), files, settings);
+                var options = new LocalCluster.Options(stateDirectory, DataOptions.RequireSource(parse, mysql, sourceSqlite), parse.GetValue(dest), files, settings);
                 return RunForeground(options, TimeSpan.FromSeconds(parse.GetValue(timeout))).GetAwaiter().GetResult();
             }
             catch (Exception error) when (error is DataEdgeException or ArgumentException or FileNotFoundException or FormatException or InvalidOperationException or TimeoutException)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ActorSync.Data;
-using ActorSync.Data.MySql;
 using ActorSync.Data.Seed;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
@@ -14,18 +13,19 @@ public static class DataCommands
     public static Command Seed()
     {
         var mysql = DataOptions.MySql();
+        var sourceSqlite = DataOptions.SourceSqlite();
         var csv = new Option<string?>("--csv") { Description = "bank CSV to load (data/bank.csv or data/bank-full.csv)" };
         var synthetic = new Option<long?>("--synthetic") { Description = "load this many generated bank-shaped rows instead of a CSV" };
         var table = new Option<string>("--table") { Description = "target table", DefaultValueFactory = _ => "bank" };
         var replace = new Option<bool>("--replace") { Description = "drop and reload the table if it exists" };
         var ifMissing = new Option<bool>("--if-missing") { Description = "leave an existing table as it is (a first-start seed job)" };
-        var command = new Command("seed", "Load the UCI Bank Marketing data, or synthetic rows of its shape, into MySQL") { mysql, csv, synthetic, table, replace, ifMissing };
+        var command = new Command("seed", "Load the UCI Bank Marketing data, or synthetic rows of its shape, into MySQL (or a SQLite source)") { mysql, sourceSqlite, csv, synthetic, table, replace, ifMissing };
         command.SetAction(parse => DataOptions.Run(async () =>
         {
-            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            var source = DataOptions.RequireSource(parse, mysql, sourceSqlite).Open();
             if (parse.GetValue(ifMissing) && await BankSeeder.TableExistsAsync(source, parse.GetValue(table)!))
             {
-                Console.WriteLine($"{source.Describe()}.{parse.GetValue(table)} exists; left as it is (--if-missing)");
+                Console.WriteLine($"{source.Name}: table {parse.GetValue(table)} exists; left as it is (--if-missing)");
                 return 0;
             }
             var rows = (parse.GetValue(csv), parse.GetValue(synthetic)) switch
@@ -37,7 +37,7 @@ public static class DataCommands
                 _ => throw new DataEdgeException("give --csv or --synthetic, not both."),
             };
             long loaded = await BankSeeder.SeedAsync(source, parse.GetValue(table)!, rows, parse.GetValue(replace));
-            Console.WriteLine($"loaded {loaded} rows into {source.Describe()}.{parse.GetValue(table)}");
+            Console.WriteLine($"loaded {loaded} rows into {source.Name}, table {parse.GetValue(table)}");
             return 0;
         }));
         return command;
@@ -46,12 +46,13 @@ public static class DataCommands
     public static Command Verify()
     {
         var mysql = DataOptions.MySql();
+        var sourceSqlite = DataOptions.SourceSqlite();
         var dest = DataOptions.Destination();
         var tables = DataOptions.Tables();
-        var command = new Command("verify", "Compare source and destination table by table by content digest; exit 1 if any differs") { mysql, dest, tables };
+        var command = new Command("verify", "Compare source and destination table by table by content digest; exit 1 if any differs") { mysql, sourceSqlite, dest, tables };
         command.SetAction(parse => DataOptions.Run(async () =>
         {
-            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            var source = DataOptions.RequireSource(parse, mysql, sourceSqlite).Open();
             using var destination = new SqliteDestination(DataOptions.Require(parse, dest, DataOptions.SqliteVariable));
             var schemas = await source.DiscoverAsync(parse.GetValue(tables));
             var comparisons = await Verifier.CompareAsync(source, destination, schemas);
@@ -64,6 +65,7 @@ public static class DataCommands
     public static Command Sync()
     {
         var mysql = DataOptions.MySql();
+        var sourceSqlite = DataOptions.SourceSqlite();
         var dest = DataOptions.Destination();
         var tables = DataOptions.Tables();
         var batches = new Option<int>("--batches") { Description = "N, the number of batches", DefaultValueFactory = _ => 6 };
@@ -74,13 +76,13 @@ public static class DataCommands
             DefaultValueFactory = _ => "last-writer-wins",
         };
         var tablePolicy = new Option<string[]>("--table-policy") { Description = "a per-table policy, TABLE=POLICY (repeatable)" };
-        var command = new Command("sync", "Sync MySQL to SQLite directly, without the cluster: ship only changed batches, then verify")
+        var command = new Command("sync", "Sync MySQL (or a SQLite source) to SQLite directly, without the cluster: ship only changed batches, then verify")
         {
-            mysql, dest, tables, batches, bidirectional, policy, tablePolicy,
+            mysql, sourceSqlite, dest, tables, batches, bidirectional, policy, tablePolicy,
         };
         command.SetAction(parse => DataOptions.Run(async () =>
         {
-            var source = new MySqlSource(DataOptions.Require(parse, mysql, DataOptions.MySqlVariable));
+            var source = DataOptions.RequireSource(parse, mysql, sourceSqlite).Open();
             using var destination = new SqliteDestination(DataOptions.Require(parse, dest, DataOptions.SqliteVariable));
             SyncReport report;
             if (parse.GetValue(bidirectional))

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ActorSync.Data;
+using ActorSync.Data.MySql;
+using ActorSync.Data.Sqlite;
 
 namespace ActorSync.Cli;
 
@@ -8,11 +10,39 @@ public static class DataOptions
 {
     public const string MySqlVariable = "ACTORSYNC_MYSQL";
     public const string SqliteVariable = "ACTORSYNC_SQLITE";
+    public const string SourceSqliteVariable = "ACTORSYNC_SOURCE_SQLITE";
 
     public static Option<string?> MySql() => new("--mysql")
     {
         Description = $"MySQL/MariaDB connection string (or set {MySqlVariable})",
     };
+
+    public static Option<string?> SourceSqlite() => new("--source-sqlite")
+    {
+        Description = $"a SQLite file standing in for MySQL as the source, where no MySQL runs (or set {SourceSqliteVariable})",
+    };
+
+    /// <summary>
+    /// Hub B's source from --mysql or --source-sqlite, else from ACTORSYNC_MYSQL or ACTORSYNC_SOURCE_SQLITE: exactly one.
+    /// </summary>
+    public static SourceChoice RequireSource(ParseResult parse, Option<string?> mysql, Option<string?> sqlite)
+    {
+        string? Given(Option<string?> option) => parse.GetValue(option) is { Length: > 0 } value ? value : null;
+        string? Set(string variable) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null;
+        return (Given(mysql), Given(sqlite)) switch
+        {
+            ({ }, { }) => throw new DataEdgeException($"give {mysql.Name} or {sqlite.Name}, not both."),
+            ({ } connection, null) => new SourceChoice(connection, null),
+            (null, { } file) => new SourceChoice(null, file),
+            _ => (Set(MySqlVariable), Set(SourceSqliteVariable)) switch
+            {
+                ({ }, { }) => throw new DataEdgeException($"both {MySqlVariable} and {SourceSqliteVariable} are set: unset one, or give {mysql.Name} or {sqlite.Name}."),
+                ({ } connection, null) => new SourceChoice(connection, null),
+                (null, { } file) => new SourceChoice(null, file),
+                _ => throw new DataEdgeException($"{mysql.Name} CONNECTION or {sqlite.Name} FILE is required (or set {MySqlVariable} or {SourceSqliteVariable})."),
+            },
+        };
+    }
 
     public static Option<string?> Destination() => new("--dest")
     {
@@ -36,4 +66,17 @@ public static class DataOptions
         try { return command().GetAwaiter().GetResult(); }
         catch (DataEdgeException error) { return CliErrors.Fail(error.Message); }
     }
+}
+
+/// <summary>Hub B's source as the operator chose it: a MySQL connection string, or a SQLite file standing in for MySQL.</summary>
+public sealed record SourceChoice(string? MySql, string? SqliteFile)
+{
+    public ISyncSource Open() => MySql is not null ? new MySqlSource(MySql) : new SqliteSource(SqliteFile!);
+
+    /// <summary>The member settings that hand this source to hub-b; the other one is cleared so an env file cannot add it.</summary>
+    public IReadOnlyDictionary<string, string> Variables => new Dictionary<string, string>
+    {
+        [DataOptions.MySqlVariable] = MySql ?? "",
+        [DataOptions.SourceSqliteVariable] = SqliteFile is null ? "" : Path.GetFullPath(SqliteFile),
+    };
 }

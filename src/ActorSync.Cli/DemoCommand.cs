@@ -14,8 +14,9 @@ using Spectre.Console;
 namespace ActorSync.Cli;
 
 /// <summary>
-/// `actorsync demo`: the whole story on this machine with real processes. A throwaway MariaDB (or --mysql) holds the
-/// bank data; a local cluster (K=4, r=2) syncs it to SQLite; then a node is killed and comes back from its journal, a
+/// `actorsync demo`: the whole story on this machine with real processes. A throwaway MariaDB (or --mysql, or, where no
+/// MariaDB is installed, a SQLite file standing in for MySQL) holds the bank data; a local cluster (K=4, r=2) syncs it
+/// to SQLite; then a node is killed and comes back from its journal, a
 /// node loses its disk and is repaired from peers, the source is stopped while a node is rebuilt by coded peer
 /// recovery, and the source returns. It ends with bytes per link and an independent source-vs-destination check.
 /// </summary>
@@ -26,18 +27,24 @@ public static partial class DemoCommand
     public static Command Create()
     {
         var mysql = new Option<string?>("--mysql") { Description = "use this MySQL/MariaDB database instead of a throwaway mariadbd (its table `bank` is replaced)" };
+        var source = new Option<string>("--source")
+        {
+            Description = "auto: a throwaway mariadbd if installed, else a SQLite file standing in for MySQL; mariadb; or sqlite",
+            DefaultValueFactory = _ => "auto",
+        };
+        source.AcceptOnlyFromAmong("auto", "mariadb", "sqlite");
         var csv = new Option<string?>("--csv") { Description = "the bank CSV to load (default: data/bank.csv)" };
         var quick = new Option<bool>("--quick") { Description = "skip the lost-disk repair step (CI)" };
         var keep = new Option<bool>("--keep") { Description = "keep the demo's directory (logs, journals, hubc.db) afterwards" };
         var command = new Command("demo", "Run the whole story locally: sync, node crash and journal restart, repair, source down with coded recovery, source back")
         {
-            mysql, csv, quick, keep,
+            mysql, source, csv, quick, keep,
         };
         command.SetAction(parse =>
         {
             try
             {
-                return RunAsync(parse.GetValue(mysql), parse.GetValue(csv), parse.GetValue(quick), parse.GetValue(keep)).GetAwaiter().GetResult();
+                return RunAsync(parse.GetValue(mysql), parse.GetValue(source)!, parse.GetValue(csv), parse.GetValue(quick), parse.GetValue(keep)).GetAwaiter().GetResult();
             }
             catch (Exception error) when (error is DataEdgeException or InvalidOperationException or TimeoutException or IOException)
             {
@@ -49,7 +56,7 @@ public static partial class DemoCommand
 
     private sealed record Step(string Name, string Kind, long Millis, long SourcePackets, long SourceBytes, long RelayBytes, long PeerBytes, string Outcome);
 
-    private static async Task<int> RunAsync(string? mysql, string? csv, bool quick, bool keep)
+    private static async Task<int> RunAsync(string? mysql, string sourceKind, string? csv, bool quick, bool keep)
     {
         var console = ReplyRenderer.Console;
         var csvPath = csv ?? FindData("bank.csv");
@@ -59,34 +66,27 @@ public static partial class DemoCommand
 
         var work = Path.Combine(Path.GetTempPath(), "actorsync-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
-        LocalMariaDb? server = null;
+        DemoSource? demoSource = null;
         LocalCluster? cluster = null;
         var steps = new List<Step>();
         var clock = Stopwatch.StartNew();
         try
         {
             // 1. The source.
-            if (mysql is null)
-            {
-                if (!LocalMariaDb.IsInstalled)
-                    throw new DataEdgeException("the demo needs MariaDB for its source: install it (`apt-get install -y mariadb-server`) or give --mysql CONN.");
-                console.WriteLine("source: a throwaway MariaDB (mariadbd on a temp datadir, 127.0.0.1 only)");
-                server = await LocalMariaDb.StartNewAsync();
-                mysql = await server.CreateDatabaseAsync("bank");
-            }
-            else console.WriteLine($"source: {new MySqlSource(mysql).Describe()} (--mysql)");
-            var source = new MySqlSource(mysql);
+            demoSource = await DemoSource.StartAsync(mysql, sourceKind, work);
+            console.WriteLine($"source: {demoSource.Description}");
+            var source = demoSource.Choice.Open();
             long rows = await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(csvPath), replace: true);
-            console.WriteLine($"seeded {rows} rows into {source.Describe()}.bank");
+            console.WriteLine($"seeded {rows} rows into {source.Name}, table bank");
 
             // 2. The cluster, as local processes.
             console.WriteLine("starting the local cluster: seed, orchestrator, hub-b, hub-c, 4 nodes …");
             var settings = new Dictionary<string, string> { ["ACTORSYNC_K"] = $"{K}", ["ACTORSYNC_R"] = $"{R}", ["ACTORSYNC_ETA"] = $"{Eta}" };
-            cluster = await LocalCluster.StartAsync(new LocalCluster.Options(work, mysql, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
+            cluster = await LocalCluster.StartAsync(new LocalCluster.Options(work, demoSource.Choice, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
             console.WriteLine($"cluster formed in {clock.Elapsed.TotalSeconds:0.0} s; every member's log is under {work}/logs");
 
             // 3. Sync.
-            console.Write(new Rule("1. sync MySQL → nodes → SQLite"));
+            console.Write(new Rule($"1. sync {demoSource.Label} → nodes → SQLite"));
             var first = await SyncAsync(cluster);
             steps.Add(first.Step with { Name = "sync" });
             var xor = first.Xor;
@@ -112,16 +112,16 @@ public static partial class DemoCommand
             }
 
             // 6. The source dies; a node loses its disk meanwhile; coded peer recovery rebuilds it.
-            console.Write(new Rule("4. stop MySQL; node-4 loses its disk: linear-coded peer recovery"));
-            if (server is null)
+            console.Write(new Rule($"4. stop the {demoSource.Label} source; node-4 loses its disk: linear-coded peer recovery"));
+            if (!demoSource.CanStop)
                 console.WriteLine("(--mysql given: the demo cannot stop that server, so this step is skipped)");
             else
             {
                 cyclesBefore = await LastCycleAsync(cluster);
                 var stopped = Stopwatch.StartNew();
-                await server.StopAsync();
+                await demoSource.StopAsync();
                 await AwaitModeAsync(cluster, "recovery");
-                console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after mariadbd was killed");
+                console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {demoSource.StoppedHow}");
                 var recovery = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");
                 steps.Add(recovery with { Name = "source down" });
                 cyclesBefore = await LastCycleAsync(cluster);
@@ -131,8 +131,8 @@ public static partial class DemoCommand
                 console.WriteLine($"node-4 holds {await AwaitNodeHoldsAsync(cluster, "node-4", placement.BatchesPerNode)}, rebuilt from peers' coded packets with the source down; " +
                                   $"Hub C: {rebuilt.Outcome}");
 
-                console.Write(new Rule("5. MySQL returns"));
-                await server.StartAsync();
+                console.Write(new Rule("5. the source returns"));
+                await demoSource.StartAsync();
                 await AwaitModeAsync(cluster, "normal");
                 console.WriteLine("mode → normal; recovery reset");
                 var last = await SyncAsync(cluster);
@@ -163,7 +163,7 @@ public static partial class DemoCommand
         finally
         {
             if (cluster is not null) await cluster.DisposeAsync();
-            if (server is not null) await server.DisposeAsync();
+            if (demoSource is not null) await demoSource.DisposeAsync();
             if (keep) console.WriteLine($"kept {work}");
             else TryDelete(work);
         }
@@ -261,6 +261,65 @@ public static partial class DemoCommand
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {kind} cycle ran after cycle {after}.");
             await Task.Delay(500);
+        }
+    }
+
+    /// <summary>The demo's source, and how the demo stops it (a crash) and brings it back.</summary>
+    private sealed class DemoSource : IAsyncDisposable
+    {
+        private LocalMariaDb? _server;
+        private string? _sqliteFile;
+
+        public required SourceChoice Choice { get; init; }
+        public required string Description { get; init; }
+        public required string Label { get; init; }
+        public bool CanStop => _server is not null || _sqliteFile is not null;
+        public string StoppedHow => _server is not null ? "mariadbd was killed" : "the source file was taken away";
+
+        public static async Task<DemoSource> StartAsync(string? mysql, string kind, string work)
+        {
+            if (mysql is not null)
+                return new DemoSource { Choice = new SourceChoice(mysql, null), Description = $"{new MySqlSource(mysql).Name} (--mysql)", Label = "MySQL" };
+            if (kind == "mariadb" || (kind == "auto" && LocalMariaDb.IsInstalled))
+            {
+                if (!LocalMariaDb.IsInstalled)
+                    throw new DataEdgeException("--source mariadb: mariadbd is not installed (`apt-get install -y mariadb-server`); use --source sqlite or --mysql CONN.");
+                var server = await LocalMariaDb.StartNewAsync();
+                return new DemoSource
+                {
+                    _server = server,
+                    Choice = new SourceChoice(await server.CreateDatabaseAsync("bank"), null),
+                    Description = "a throwaway MariaDB (mariadbd on a temp datadir, 127.0.0.1 only)",
+                    Label = "MySQL",
+                };
+            }
+            var file = Path.Combine(work, "source.db");
+            return new DemoSource
+            {
+                _sqliteFile = file,
+                Choice = new SourceChoice(null, file),
+                Description = $"a SQLite file standing in for MySQL ({file}) — " +
+                              (kind == "sqlite" ? "--source sqlite" : "mariadbd is not installed; install MariaDB or give --mysql CONN to use real MySQL"),
+                Label = "SQLite-as-MySQL",
+            };
+        }
+
+        /// <summary>Kills mariadbd as a crash would, or takes the SQLite source file away: either way hub-b's probe fails.</summary>
+        public async Task StopAsync()
+        {
+            if (_server is not null) await _server.StopAsync();
+            else if (_sqliteFile is not null) File.Move(_sqliteFile, _sqliteFile + ".stopped");
+        }
+
+        public async Task StartAsync()
+        {
+            if (_server is not null) await _server.StartAsync();
+            else if (_sqliteFile is not null && File.Exists(_sqliteFile + ".stopped")) File.Move(_sqliteFile + ".stopped", _sqliteFile);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_server is not null) await _server.DisposeAsync();
         }
     }
 

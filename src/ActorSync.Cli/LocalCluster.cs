@@ -24,10 +24,10 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     public sealed record ClusterState(int LauncherPid, string Token, string Destination, int Nodes, bool Ready, MemberState[] Members);
 
-    /// <param name="MySql">Hub B's source connection string.</param>
+    /// <param name="Source">Hub B's source: MySQL, or a SQLite file standing in for it.</param>
     /// <param name="EnvFiles">KEY=VALUE files, later ones winning (docker/cluster.env, then docker/.env).</param>
     /// <param name="Settings">ACTORSYNC_* settings above the files, e.g. ACTORSYNC_K.</param>
-    public sealed record Options(string StateDirectory, string MySql, string? Destination, IReadOnlyList<string> EnvFiles,
+    public sealed record Options(string StateDirectory, SourceChoice Source, string? Destination, IReadOnlyList<string> EnvFiles,
         IReadOnlyDictionary<string, string> Settings, string? HostDll = null);
 
     private sealed class Member(string name, string role, int node, int akkaPort, int commandPort, int metricsPort, string log)
@@ -126,10 +126,9 @@ public sealed partial class LocalCluster : IAsyncDisposable
             ["ACTORSYNC_METRICS_PORT"] = member.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ACTORSYNC_TOKEN"] = Token,
             ["ACTORSYNC_DATA_DIR"] = Path.GetFullPath(Path.Combine(_options.StateDirectory, "data", member.Name)),
-            ["ACTORSYNC_MYSQL"] = _options.MySql,
             ["ACTORSYNC_SQLITE"] = Destination,
         };
-        foreach (var (key, value) in own) start.Environment[key] = value;
+        foreach (var (key, value) in own.Concat(_options.Source.Variables)) start.Environment[key] = value;
 
         var log = new StreamWriter(member.Log, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

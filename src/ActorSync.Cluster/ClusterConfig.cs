@@ -65,6 +65,7 @@ public static class ClusterConfig
         new("ACTORSYNC_SCHEME", "actorsync.orchestrator.scheme", SettingKind.Text, "leader or thesis-man"),
         new("ACTORSYNC_TABLES", "actorsync.orchestrator.tables", SettingKind.List, "comma-separated source tables (empty: all)"),
         new("ACTORSYNC_MYSQL", "actorsync.member.source.mysql", SettingKind.Text, "hub-b: the MySQL/MariaDB connection string"),
+        new("ACTORSYNC_SOURCE_SQLITE", "actorsync.member.source.sqlite", SettingKind.Text, "hub-b: a SQLite file standing in for MySQL (instead of ACTORSYNC_MYSQL)"),
         new("ACTORSYNC_SQLITE", "actorsync.member.destination", SettingKind.Text, "hub-c: the SQLite destination file"),
         new("ACTORSYNC_DATA_DIR", "actorsync.member.data-dir", SettingKind.Text, "where nodes keep their journals and hub-b its spool"),
         new("ACTORSYNC_JOURNAL", "actorsync.member.journal.kind", SettingKind.Text, "node journal: sqlite (default) or mariadb"),

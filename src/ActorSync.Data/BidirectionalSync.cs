@@ -11,7 +11,7 @@ public sealed record BidirectionalReport(ReverseReport Reverse, SyncReport Forwa
 /// </summary>
 public static class BidirectionalSync
 {
-    public static async Task<BidirectionalReport> RunAsync(MySqlSource source, SqliteDestination destination, int batchCount,
+    public static async Task<BidirectionalReport> RunAsync(ISyncSource source, SqliteDestination destination, int batchCount,
         ConflictPolicies policies, IReadOnlyCollection<string>? tables = null, string? spoolDirectory = null, CancellationToken cancellation = default)
     {
         var schemas = await source.DiscoverAsync(tables, cancellation);

@@ -47,7 +47,7 @@ public sealed class Dataset : IDisposable
     /// that copy: the source answers one COUNT/MAX query instead of a full scan. Only tables with a single integer
     /// key qualify, because both databases order those rows alike, which keeps the batch bytes identical.
     /// </summary>
-    public static async Task<Dataset> ReadAsync(MySqlSource source, IReadOnlyList<TableSchema> tables, int batchCount,
+    public static async Task<Dataset> ReadAsync(ISyncSource source, IReadOnlyList<TableSchema> tables, int batchCount,
         string? spoolDirectory = null, SqliteDestination? lastSynced = null, CancellationToken cancellation = default)
     {
         var spool = new BatchSpool(batchCount, spoolDirectory);
@@ -83,7 +83,7 @@ public sealed class Dataset : IDisposable
     public byte[] ReadBatch(int batch) => _spool.ReadBatch(batch);
 
     /// <summary>The current watermark if the table qualifies and neither side moved since the last verified sync.</summary>
-    private static async Task<string?> UnchangedSinceVerifiedAsync(MySqlSource source, SqliteDestination destination,
+    private static async Task<string?> UnchangedSinceVerifiedAsync(ISyncSource source, SqliteDestination destination,
         TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount, CancellationToken cancellation)
     {
         var key = table.PrimaryKey.Count == 1 ? table.KeyColumns.Single() : null;

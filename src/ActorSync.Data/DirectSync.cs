@@ -35,13 +35,13 @@ public sealed record SyncReport(
 /// </summary>
 public static class DirectSync
 {
-    public static async Task<SyncReport> RunAsync(MySqlSource source, SqliteDestination destination, int batchCount,
+    public static async Task<SyncReport> RunAsync(ISyncSource source, SqliteDestination destination, int batchCount,
         IReadOnlyCollection<string>? tables = null, string? spoolDirectory = null, CancellationToken cancellation = default)
     {
         if (batchCount < 1) throw new DataEdgeException($"batch count must be at least 1; got {batchCount}.");
         var clock = Stopwatch.StartNew();
         var schemas = await source.DiscoverAsync(tables, cancellation);
-        if (schemas.Count == 0) throw new DataEdgeException($"MySQL {source.Describe()}: the database has no tables to sync.");
+        if (schemas.Count == 0) throw new DataEdgeException($"{source.Name}: the database has no tables to sync.");
 
         var report = await CycleAsync(source, destination, schemas, batchCount, spoolDirectory, reuseVerified: true, cancellation);
         if (!report.Verified)
@@ -59,7 +59,7 @@ public static class DirectSync
         return report with { Duration = clock.Elapsed };
     }
 
-    private static async Task<SyncReport> CycleAsync(MySqlSource source, SqliteDestination destination, IReadOnlyList<TableSchema> schemas,
+    private static async Task<SyncReport> CycleAsync(ISyncSource source, SqliteDestination destination, IReadOnlyList<TableSchema> schemas,
         int batchCount, string? spoolDirectory, bool reuseVerified, CancellationToken cancellation)
     {
         using var dataset = await Dataset.ReadAsync(source, schemas, batchCount, spoolDirectory, reuseVerified ? destination : null, cancellation);

@@ -93,7 +93,7 @@ public sealed record ReverseResolution(IReadOnlyDictionary<string, long> Process
 /// </summary>
 public static class ReverseSync
 {
-    public static async Task<ReverseReport> RunAsync(MySqlSource source, SqliteDestination destination,
+    public static async Task<ReverseReport> RunAsync(ISyncSource source, SqliteDestination destination,
         IReadOnlyList<TableSchema> tables, ConflictPolicies policies, CancellationToken cancellation = default)
     {
         var changes = Collect(destination, tables);
@@ -122,7 +122,7 @@ public static class ReverseSync
     }
 
     /// <summary>At the source: decides each key by the policies and writes the winners in one transaction.</summary>
-    public static async Task<ReverseResolution> ResolveAsync(MySqlSource source, IReadOnlyList<TableSchema> tables,
+    public static async Task<ReverseResolution> ResolveAsync(ISyncSource source, IReadOnlyList<TableSchema> tables,
         ReverseChangeSet changeSet, ConflictPolicies policies, CancellationToken cancellation = default)
     {
         var writes = new List<(TableSchema Table, byte[] Key, byte[]? Row)>();

@@ -2,6 +2,7 @@ using ActorSync.Cluster;
 using ActorSync.Cluster.Hubs;
 using ActorSync.Cluster.Nodes;
 using ActorSync.Cluster.Orchestration;
+using ActorSync.Data;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Sqlite;
 using Akka.Actor;
@@ -100,11 +101,12 @@ public sealed class MemberHost : IAsyncDisposable
                 break;
             case "hub-b":
             {
-                var source = new MySqlSource(Settings.SourceMySql);
+                ISyncSource source = Settings.SourceSqlite.Length > 0 ? new SqliteSource(Settings.SourceSqlite) : new MySqlSource(Settings.SourceMySql);
+                if (source is SqliteSource) log.Warning("hub-b's source is {0}, a SQLite file standing in for MySQL", source.Name);
                 var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
                 long frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
                 var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, frame - 64 * 1024, spool), "source");
-                local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, "mysql", source.PingAsync, healthInterval, proxy, restateEvery, worker),
+                local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, source.Kind, source.PingAsync, healthInterval, proxy, restateEvery, worker),
                     orchestration.SourceHub);
                 break;
             }

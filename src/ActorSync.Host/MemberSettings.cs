@@ -9,6 +9,7 @@ public sealed record MemberSettings(
     int Node,
     string DataDirectory,
     string SourceMySql,
+    string SourceSqlite,
     string Destination,
     string JournalKind,
     string JournalMySql,
@@ -41,6 +42,7 @@ public sealed record MemberSettings(
         var settings = new MemberSettings(role, node,
             m.GetString("data-dir", "data"),
             m.GetString("source.mysql", ""),
+            m.GetString("source.sqlite", ""),
             m.GetString("destination", ""),
             m.GetString("journal.kind", "sqlite"),
             m.GetString("journal.mysql", ""),
@@ -50,8 +52,11 @@ public sealed record MemberSettings(
             m.GetString("metrics.host", "127.0.0.1"),
             Port(m, "metrics.port"),
             m.GetTimeSpan("shutdown-timeout", TimeSpan.FromSeconds(20)));
-        if (role == "hub-b" && settings.SourceMySql.Length == 0)
-            throw new ConfigurationException("hub-b needs its source: set actorsync.member.source.mysql (ACTORSYNC_MYSQL) to a MySQL/MariaDB connection string.");
+        if (role == "hub-b" && settings.SourceMySql.Length == 0 && settings.SourceSqlite.Length == 0)
+            throw new ConfigurationException("hub-b needs its source: set actorsync.member.source.mysql (ACTORSYNC_MYSQL) to a MySQL/MariaDB connection string, " +
+                                             "or actorsync.member.source.sqlite (ACTORSYNC_SOURCE_SQLITE) to a SQLite file standing in for it.");
+        if (role == "hub-b" && settings.SourceMySql.Length > 0 && settings.SourceSqlite.Length > 0)
+            throw new ConfigurationException("hub-b has two sources: set only one of actorsync.member.source.mysql (ACTORSYNC_MYSQL) and actorsync.member.source.sqlite (ACTORSYNC_SOURCE_SQLITE).");
         if (role == "hub-c" && settings.Destination.Length == 0)
             throw new ConfigurationException("hub-c needs its destination: set actorsync.member.destination (ACTORSYNC_SQLITE) to a SQLite file path.");
         if (role == "node" && settings.JournalKind is not ("sqlite" or "mariadb"))

@@ -27,6 +27,29 @@ public class DataCommandTests(MariaDbServer server) : IDisposable
     }
 
     [Fact]
+    public void A_SQLite_file_standing_in_for_MySQL_seeds_syncs_and_verifies_and_a_missing_one_is_named()
+    {
+        var source = _temp.File("source.db");
+        var dest = _temp.File("from-sqlite.db");
+
+        var seed = CliRunner.Run("seed", "--source-sqlite", source, "--csv", RepoData.File("bank.csv"));
+        var again = CliRunner.Run("seed", "--source-sqlite", source, "--csv", RepoData.File("bank.csv"), "--if-missing");
+        var sync = CliRunner.Run("sync", "--source-sqlite", source, "--dest", dest, "--batches", "6");
+        var verify = CliRunner.Run("verify", "--source-sqlite", source, "--dest", dest);
+        var missing = CliRunner.Run("verify", "--source-sqlite", _temp.File("nowhere.db"), "--dest", dest);
+
+        Assert.Equal(0, seed.ExitCode);
+        Assert.Contains($"loaded 4521 rows into SQLite source {source}", seed.Stdout);
+        Assert.Contains("exists; left as it is", again.Stdout);
+        Assert.Equal(0, sync.ExitCode);
+        Assert.Contains("6 of 6 batches shipped", sync.Stdout);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains("equal", verify.Stdout);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("nowhere.db: the file does not exist", missing.Stderr);
+    }
+
+    [Fact]
     public async Task Verify_exits_1_and_names_the_key_when_the_destination_differs()
     {
         var mysql = await server.CreateDatabaseAsync("cli_diff");
@@ -53,12 +76,15 @@ public class DataCommandTests(MariaDbServer server) : IDisposable
     {
         var noConnection = CliRunner.Run("verify", "--dest", _temp.File("x.db"));
         var bothSources = CliRunner.Run("seed", "--mysql", server.ConnectionString("x"), "--csv", "a.csv", "--synthetic", "5");
+        var twoDatabases = CliRunner.Run("verify", "--mysql", server.ConnectionString("x"), "--source-sqlite", _temp.File("s.db"), "--dest", _temp.File("x.db"));
 
         Assert.Equal(2, noConnection.ExitCode);
-        Assert.Contains("--mysql is required (or set ACTORSYNC_MYSQL)", noConnection.Stderr);
+        Assert.Contains("--mysql CONNECTION or --source-sqlite FILE is required (or set ACTORSYNC_MYSQL or ACTORSYNC_SOURCE_SQLITE)", noConnection.Stderr);
         Assert.Equal(2, bothSources.ExitCode);
         Assert.Contains("not both", bothSources.Stderr);
-        Assert.DoesNotContain("   at ", noConnection.Stderr + bothSources.Stderr);
+        Assert.Equal(2, twoDatabases.ExitCode);
+        Assert.Contains("give --mysql or --source-sqlite, not both", twoDatabases.Stderr);
+        Assert.DoesNotContain("   at ", noConnection.Stderr + bothSources.Stderr + twoDatabases.Stderr);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -91,6 +91,29 @@ public class HubSupervisorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_node_that_restarts_before_its_old_actor_is_seen_dead_counts_as_returned_and_the_old_death_is_ignored()
+    {
+        var reports = CreateTestProbe();
+        var hub = Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => Task.CompletedTask, Interval, reports, restateEvery: int.MaxValue));
+        reports.ExpectMsg<DatabaseUp>(TimeSpan.FromSeconds(5));
+        var before = CreateTestProbe();
+        var after = CreateTestProbe();
+        hub.Tell(new WatchNode(1, before.Ref));
+        hub.Tell(new WatchNode(1, before.Ref)); // a restated registration of the same actor is not a return
+
+        hub.Tell(new WatchNode(1, after.Ref));
+        var up = reports.ExpectMsg<NodeUp>(TimeSpan.FromSeconds(5));
+        Sys.Stop(before.Ref);
+        reports.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        hub.Tell(GetHubStatus.Instance, TestActor);
+        var status = ExpectMsg<HubStatus>(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(1, up.Node);
+        Assert.Empty(status.NodesDown);
+        Assert.Equal([1], status.NodesUp);
+    }
+
+    [Fact]
     public void The_database_state_is_restated_so_a_new_orchestrator_learns_it()
     {
         var reports = CreateTestProbe();

@@ -17,6 +17,18 @@ public sealed class DemoAndDockerTests
     }
 
     [Fact]
+    public void Without_MariaDB_the_demo_runs_on_a_SQLite_file_standing_in_for_MySQL_and_says_so()
+    {
+        var demo = CliRunner.Run(TimeSpan.FromMinutes(6), "demo", "--quick", "--source", "sqlite");
+
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        Assert.Contains("source: a SQLite file standing in for MySQL", demo.Stdout);
+        Assert.Contains("verification: bank: source 4521 rows, destination 4521 rows, digests equal", demo.Stdout);
+        Assert.Matches(@"mode → recovery \d+\.\d s after the source file was taken away", demo.Stdout);
+        Assert.Contains("demo verified: the destination equals the source after every fault", demo.Stdout);
+    }
+
+    [Fact]
     public async Task The_compose_file_validates_with_an_env_made_from_the_example()
     {
         var compose = new[] { "/usr/bin/docker-compose", "/usr/local/bin/docker-compose" }.FirstOrDefault(File.Exists)

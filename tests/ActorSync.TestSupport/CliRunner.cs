@@ -15,12 +15,19 @@ public static class CliRunner
 
     public static Result Run(params string[] args) => Run(TimeSpan.FromMinutes(2), args);
 
-    public static Result Run(TimeSpan timeout, params string[] args)
+    public static Result Run(TimeSpan timeout, params string[] args) => Execute("actorsync.dll", new Dictionary<string, string>(), timeout, args);
+
+    /// <summary>Runs the member host (actorsync-host) with these ACTORSYNC_* settings, as a container would.</summary>
+    public static Result RunHost(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Execute("actorsync-host.dll", environment, TimeSpan.FromMinutes(1), args);
+
+    private static Result Execute(string program, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "actorsync.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, program);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         // The tests pass settings explicitly; a developer's own must not leak in.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ACTORSYNC", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(key);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         start.ArgumentList.Add(dll);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
@@ -29,7 +36,7 @@ public static class CliRunner
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"actorsync {string.Join(' ', args)} did not finish in {timeout.TotalMinutes:0.#} minutes");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in {timeout.TotalMinutes:0.#} minutes");
         }
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }

@@ -54,18 +54,26 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
         Receive<ProbeResult>(Judge);
         Receive<WatchNode>(watch =>
         {
+            if (_watched.ContainsKey(watch.Ref)) return;
+            // A new actor for a watched node: it restarted before its old actor was seen dead (a fast restart on
+            // the same address). It may have come back without its journal, so it counts as a return.
+            var replaced = _watched.Where(w => w.Value == watch.Node).Select(w => w.Key).ToArray();
+            foreach (var old in replaced)
+            {
+                _watched.Remove(old);
+                Context.Unwatch(old);
+            }
             Context.Watch(watch.Ref);
             _watched[watch.Ref] = watch.Node;
-            if (_down.Remove(watch.Node))
+            if (_down.Remove(watch.Node) || replaced.Length > 0)
             {
-                _log.Info("hub {0}: node {1} is back", _hub, watch.Node + 1);
+                _log.Info("hub {0}: node {1} is back{2}", _hub, watch.Node + 1, replaced.Length > 0 ? " (restarted before it was seen down)" : "");
                 _reportTo.Tell(new NodeUp(_hub, watch.Node));
             }
         });
         Receive<Terminated>(terminated =>
         {
             if (!_watched.Remove(terminated.ActorRef, out int node)) return;
-            if (_watched.ContainsValue(node)) return; // the node already came back as a new actor before its old one was seen dead
             _down.Add(node);
             var reason = terminated.AddressTerminated ? "its member became unreachable" : "its actor stopped";
             _log.Warning("hub {0}: node {1} is down ({2})", _hub, node + 1, reason);

@@ -17,7 +17,7 @@ namespace ActorSync.Cluster.Hubs;
 public sealed class SourceHub : ReceiveActor
 {
     private readonly string _hub;
-    private readonly MySqlSource _source;
+    private readonly ISyncSource _source;
     private readonly string? _spoolDirectory;
     private readonly long _maxBatchBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -25,10 +25,10 @@ public sealed class SourceHub : ReceiveActor
     private long _datasetId;
 
     /// <param name="maxBatchBytes">The largest batch the cluster's frames carry; a bigger one is refused by name.</param>
-    public static Props Props(string hub, MySqlSource source, long maxBatchBytes, string? spoolDirectory = null) =>
+    public static Props Props(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory = null) =>
         Akka.Actor.Props.Create(() => new SourceHub(hub, source, maxBatchBytes, spoolDirectory));
 
-    public SourceHub(string hub, MySqlSource source, long maxBatchBytes, string? spoolDirectory)
+    public SourceHub(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory)
     {
         _hub = hub;
         _source = source;
@@ -75,7 +75,7 @@ public sealed class SourceHub : ReceiveActor
         try
         {
             var tables = await _source.DiscoverAsync(prepare.Tables.Length == 0 ? null : prepare.Tables);
-            if (tables.Count == 0) throw new DataEdgeException($"MySQL {_source.Describe()}: the database has no tables to sync.");
+            if (tables.Count == 0) throw new DataEdgeException($"{_source.Name}: the database has no tables to sync.");
             var dataset = await Dataset.ReadAsync(_source, tables, prepare.BatchCount, _spoolDirectory);
             if (dataset.Manifest.BatchSize > _maxBatchBytes)
             {

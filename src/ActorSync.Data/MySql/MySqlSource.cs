@@ -10,9 +10,13 @@ namespace ActorSync.Data.MySql;
 /// row encoding. Connection options are pinned so values arrive exactly (no tinyint-as-bool, no GUID guessing,
 /// zero dates allowed, TIMESTAMP in UTC).
 /// </summary>
-public sealed class MySqlSource(string connectionString)
+public sealed class MySqlSource(string connectionString) : ISyncSource
 {
     private readonly string _connectionString = Harden(connectionString);
+
+    public string Kind => "mysql";
+
+    public string Name => $"MySQL {Describe()}";
 
     public static string Harden(string connectionString)
     {

@@ -7,37 +7,58 @@ public sealed record BankRow(
     int Age, string Job, string Marital, string Education, string Default, int Balance, string Housing, string Loan,
     string Contact, int Day, string Month, int Duration, int Campaign, int Pdays, int Previous, string Poutcome, string Y)
 {
-    public static readonly string[] Columns =
-        ["age", "job", "marital", "education", "default", "balance", "housing", "loan", "contact", "day", "month",
-         "duration", "campaign", "pdays", "previous", "poutcome", "y"];
-
     public object[] Values() =>
         [Age, Job, Marital, Education, Default, Balance, Housing, Loan, Contact, Day, Month, Duration, Campaign, Pdays, Previous, Poutcome, Y];
+
+    /// <summary>The columns after the key, with the MySQL types both sources declare.</summary>
+    private static readonly (string Name, string Type)[] Declared =
+    [
+        ("age", "TINYINT UNSIGNED"), ("job", "VARCHAR(32)"), ("marital", "VARCHAR(16)"), ("education", "VARCHAR(16)"),
+        ("default", "ENUM('yes','no')"), ("balance", "INT"), ("housing", "ENUM('yes','no')"), ("loan", "ENUM('yes','no')"),
+        ("contact", "VARCHAR(16)"), ("day", "TINYINT UNSIGNED"), ("month", "CHAR(3)"), ("duration", "INT UNSIGNED"),
+        ("campaign", "SMALLINT UNSIGNED"), ("pdays", "SMALLINT"), ("previous", "SMALLINT UNSIGNED"), ("poutcome", "VARCHAR(16)"),
+        ("y", "ENUM('yes','no')"),
+    ];
+
+    /// <summary>The 17 columns of bank.csv, in its order.</summary>
+    public static readonly string[] Columns = Declared.Select(c => c.Name).ToArray();
 
     /// <summary>The MySQL table: proper types, a surrogate key, and an updated_at watermark the server maintains.</summary>
     public static string CreateTableSql(string table) => $"""
         CREATE TABLE {SqlIdentifier.MySql(table)} (
           `id` INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-          `age` TINYINT UNSIGNED NOT NULL,
-          `job` VARCHAR(32) NOT NULL,
-          `marital` VARCHAR(16) NOT NULL,
-          `education` VARCHAR(16) NOT NULL,
-          `default` ENUM('yes','no') NOT NULL,
-          `balance` INT NOT NULL,
-          `housing` ENUM('yes','no') NOT NULL,
-          `loan` ENUM('yes','no') NOT NULL,
-          `contact` VARCHAR(16) NOT NULL,
-          `day` TINYINT UNSIGNED NOT NULL,
-          `month` CHAR(3) NOT NULL,
-          `duration` INT UNSIGNED NOT NULL,
-          `campaign` SMALLINT UNSIGNED NOT NULL,
-          `pdays` SMALLINT NOT NULL,
-          `previous` SMALLINT UNSIGNED NOT NULL,
-          `poutcome` VARCHAR(16) NOT NULL,
-          `y` ENUM('yes','no') NOT NULL,
+        {string.Join("\n", Declared.Select(c => $"  {SqlIdentifier.MySql(c.Name)} {c.Type} NOT NULL,"))}
           `updated_at` DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
         """;
+
+    /// <summary>
+    /// The same table in a SQLite source: the same declared MySQL types (so the same canonical schema and digests),
+    /// and a trigger that moves updated_at on every update, as MySQL's ON UPDATE does.
+    /// </summary>
+    public static string CreateSqliteTableSql(string table)
+    {
+        var name = SqlIdentifier.Sqlite(table);
+        const string Now = "(strftime('%Y-%m-%d %H:%M:%f', 'now') || '000')";
+        return $"""
+            CREATE TABLE {name} (
+              "id" INT UNSIGNED NOT NULL PRIMARY KEY,
+            {string.Join("\n", Declared.Select(c => $"  {SqliteColumn(c.Name, c.Type)},"))}
+              "updated_at" DATETIME(6) NOT NULL DEFAULT {Now}
+            );
+            CREATE TRIGGER {SqlIdentifier.Sqlite(table + "_updated_at")} AFTER UPDATE ON {name} FOR EACH ROW WHEN NEW."updated_at" IS OLD."updated_at"
+            BEGIN UPDATE {name} SET "updated_at" = {Now} WHERE "id" = NEW."id"; END;
+            """;
+    }
+
+    /// <summary>SQLite's type names take no value list, so ENUM('a','b') becomes ENUM with a CHECK on its values.</summary>
+    private static string SqliteColumn(string name, string type)
+    {
+        var quoted = SqlIdentifier.Sqlite(name);
+        return type.StartsWith("ENUM(", StringComparison.Ordinal)
+            ? $"{quoted} ENUM NOT NULL CHECK ({quoted} IN {type["ENUM".Length..]})"
+            : $"{quoted} {type} NOT NULL";
+    }
 
     /// <summary>Reads bank.csv or bank-full.csv (LF or CRLF), checking the header and each line's fields.</summary>
     public static IEnumerable<BankRow> ReadCsv(string path)

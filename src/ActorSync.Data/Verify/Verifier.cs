@@ -17,7 +17,7 @@ public static class Verifier
 {
     public const int MaxDifferencesNamed = 5;
 
-    public static async Task<IReadOnlyList<TableComparison>> CompareAsync(MySqlSource source, SqliteDestination destination,
+    public static async Task<IReadOnlyList<TableComparison>> CompareAsync(ISyncSource source, SqliteDestination destination,
         IReadOnlyList<TableSchema> tables, CancellationToken cancellation = default)
     {
         var results = new List<TableComparison>();
@@ -59,7 +59,7 @@ public static class Verifier
     }
 
     /// <summary>Re-reads only the rows of the differing chunks on both sides and compares them key by key.</summary>
-    private static async Task<IReadOnlyList<string>> NameDifferencesAsync(MySqlSource source, SqliteDestination destination,
+    private static async Task<IReadOnlyList<string>> NameDifferencesAsync(ISyncSource source, SqliteDestination destination,
         TableSchema table, TableDigest digest, HashSet<int> chunks, CancellationToken cancellation)
     {
         var sourceRows = new ChunkRows(table, digest, chunks);
