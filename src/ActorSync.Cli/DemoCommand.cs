@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using ActorSync.Coding;
 using ActorSync.Control;
 using ActorSync.Data;
-using ActorSync.Data.MySql;
 using ActorSync.Data.Seed;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
@@ -20,7 +18,7 @@ namespace ActorSync.Cli;
 /// node loses its disk and is repaired from peers, the source is stopped while a node is rebuilt by coded peer
 /// recovery, and the source returns. It ends with bytes per link and an independent source-vs-destination check.
 /// </summary>
-public static partial class DemoCommand
+public static class DemoCommand
 {
     private const int K = 4, R = 2, Eta = 1;
 
@@ -66,14 +64,14 @@ public static partial class DemoCommand
 
         var work = Path.Combine(Path.GetTempPath(), "actorsync-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
-        DemoSource? demoSource = null;
+        LocalSource? demoSource = null;
         LocalCluster? cluster = null;
         var steps = new List<Step>();
         var clock = Stopwatch.StartNew();
         try
         {
             // 1. The source.
-            demoSource = await DemoSource.StartAsync(mysql, sourceKind, work);
+            demoSource = await LocalSource.StartAsync(mysql, sourceKind, work);
             console.WriteLine($"source: {demoSource.Description}");
             var source = demoSource.Choice.Open();
             long rows = await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(csvPath), replace: true);
@@ -93,9 +91,9 @@ public static partial class DemoCommand
 
             // 4. A node crashes and comes back from its journal.
             console.Write(new Rule("2. kill -9 node-2: it restarts from its journal"));
-            int cyclesBefore = await LastCycleAsync(cluster);
-            await CrashAsync(cluster, "node-2", wipeJournal: false, work);
-            var held = await AwaitNodeHoldsAsync(cluster, "node-2", placement.BatchesPerNode);
+            int cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
+            await ClusterScenarios.CrashAsync(cluster, "node-2", wipeJournal: false, ReplyRenderer.Console.WriteLine);
+            var held = await ClusterScenarios.AwaitNodeHoldsAsync(cluster, "node-2", placement.BatchesPerNode);
             console.WriteLine($"node-2 is back and holds {held} again, replayed from its journal");
             var afterRestart = await AwaitCycleAsync(cluster, cyclesBefore, "repair");
             steps.Add(afterRestart with { Name = "journal restart" });
@@ -104,11 +102,11 @@ public static partial class DemoCommand
             if (!quick)
             {
                 console.Write(new Rule("3. kill -9 node-3 and delete its journal: direct repair from peers"));
-                cyclesBefore = await LastCycleAsync(cluster);
-                await CrashAsync(cluster, "node-3", wipeJournal: true, work);
+                cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
+                await ClusterScenarios.CrashAsync(cluster, "node-3", wipeJournal: true, ReplyRenderer.Console.WriteLine);
                 var repair = await AwaitCycleAsync(cluster, cyclesBefore, "repair");
                 steps.Add(repair with { Name = "lost disk, repaired" });
-                console.WriteLine($"node-3 now holds {await AwaitNodeHoldsAsync(cluster, "node-3", placement.BatchesPerNode)} (peer.repair bytes {repair.PeerBytes}, source bytes {repair.SourceBytes})");
+                console.WriteLine($"node-3 now holds {await ClusterScenarios.AwaitNodeHoldsAsync(cluster, "node-3", placement.BatchesPerNode)} (peer.repair bytes {repair.PeerBytes}, source bytes {repair.SourceBytes})");
             }
 
             // 6. The source dies; a node loses its disk meanwhile; coded peer recovery rebuilds it.
@@ -117,23 +115,23 @@ public static partial class DemoCommand
                 console.WriteLine("(--mysql given: the demo cannot stop that server, so this step is skipped)");
             else
             {
-                cyclesBefore = await LastCycleAsync(cluster);
+                cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
                 var stopped = Stopwatch.StartNew();
                 await demoSource.StopAsync();
-                await AwaitModeAsync(cluster, "recovery");
+                await ClusterScenarios.AwaitModeAsync(cluster, "recovery");
                 console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {demoSource.StoppedHow}");
                 var recovery = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");
                 steps.Add(recovery with { Name = "source down" });
-                cyclesBefore = await LastCycleAsync(cluster);
-                await CrashAsync(cluster, "node-4", wipeJournal: true, work);
+                cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
+                await ClusterScenarios.CrashAsync(cluster, "node-4", wipeJournal: true, ReplyRenderer.Console.WriteLine);
                 var rebuilt = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");
                 steps.Add(rebuilt with { Name = "coded rebuild" });
-                console.WriteLine($"node-4 holds {await AwaitNodeHoldsAsync(cluster, "node-4", placement.BatchesPerNode)}, rebuilt from peers' coded packets with the source down; " +
+                console.WriteLine($"node-4 holds {await ClusterScenarios.AwaitNodeHoldsAsync(cluster, "node-4", placement.BatchesPerNode)}, rebuilt from peers' coded packets with the source down; " +
                                   $"Hub C: {rebuilt.Outcome}");
 
                 console.Write(new Rule("5. the source returns"));
                 await demoSource.StartAsync();
-                await AwaitModeAsync(cluster, "normal");
+                await ClusterScenarios.AwaitModeAsync(cluster, "normal");
                 console.WriteLine("mode → normal; recovery reset");
                 var last = await SyncAsync(cluster);
                 steps.Add(last.Step with { Name = "sync after return" });
@@ -171,156 +169,19 @@ public static partial class DemoCommand
 
     private static async Task<(Step Step, long Xor)> SyncAsync(LocalCluster cluster)
     {
-        await using var client = await CommandClient.ConnectAsync(cluster.OrchestratorEndpoint, cluster.Token, TimeSpan.FromSeconds(5));
-        var replies = new List<Reply>();
-        async IAsyncEnumerable<Reply> Keep()
-        {
-            await foreach (var reply in client.RunAsync(["sync", "start"]))
-            {
-                replies.Add(reply);
-                yield return reply;
-            }
-        }
-        bool ok = await ReplyRenderer.RenderAsync(Keep());
-        var summary = replies.LastOrDefault(r => r.Kind is ReplyKind.Text or ReplyKind.Error)?.Text ?? "";
-        if (!ok) throw new InvalidOperationException($"sync did not verify: {summary}");
-        var links = replies.First(r => r.Kind == ReplyKind.Table).Rows!.ToDictionary(r => r[0], r => (Packets: long.Parse(r[1], CultureInfo.InvariantCulture), Bytes: long.Parse(r[2], CultureInfo.InvariantCulture)));
-        long Of(string link, bool packets) => links.TryGetValue(link, out var use) ? packets ? use.Packets : use.Bytes : 0;
-        var cycle = CyclePattern().Match(summary);
-        var step = new Step("", "sync", long.Parse(cycle.Groups["ms"].Value, CultureInfo.InvariantCulture), Of("source.egress", true), Of("source.egress", false),
-            Of("relay", false), Of("peer.recovery", false) + Of("peer.repair", false), "verified");
-        return (step, long.Parse(XorPattern().Match(summary).Groups["xor"].Value, CultureInfo.InvariantCulture));
+        var run = await SyncRunner.StartAsync(cluster, render: true);
+        if (!run.Verified) throw new InvalidOperationException($"sync did not verify: {run.Summary}");
+        var step = new Step("", "sync", run.CycleMillis, run.Packets("source.egress"), run.Bytes("source.egress"),
+            run.Bytes("relay"), run.Bytes("peer.recovery") + run.Bytes("peer.repair"), "verified");
+        return (step, run.Count("XOR"));
     }
 
-    private static async Task CrashAsync(LocalCluster cluster, string node, bool wipeJournal, string work)
-    {
-        int pid = cluster.PidOf(node);
-        LocalCluster.Signal(pid, LocalCluster.Sigkill);
-        ReplyRenderer.Console.WriteLine($"kill -9 {node} (pid {pid})" + (wipeJournal ? ", journal deleted" : ""));
-        if (wipeJournal)
-        {
-            // The launcher restarts it after a second; delete the journal before that.
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (LocalCluster.IsAlive(pid) && DateTime.UtcNow < deadline) await Task.Delay(20);
-            foreach (var file in Directory.GetFiles(Path.Combine(work, "data", node), "*.journal.db*")) File.Delete(file);
-        }
-        var wait = DateTime.UtcNow.AddSeconds(60);
-        while (cluster.PidOf(node) == pid)
-        {
-            if (DateTime.UtcNow > wait) throw new TimeoutException($"the launcher did not restart {node}.");
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task<string> AwaitNodeHoldsAsync(LocalCluster cluster, string node, int batches)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var row = (await cluster.QueryAsync(["node", "list"])).Rows?.FirstOrDefault(r => r[0] == node);
-            if (row is not null && row[1] == "alive" && int.TryParse(row[3], out int count) && count >= batches) return row[4];
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{node} did not come back with its {batches} batches: {string.Join(" ", row ?? [])}");
-            await Task.Delay(500);
-        }
-    }
-
-    private static async Task AwaitModeAsync(LocalCluster cluster, string mode)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            await using var client = await CommandClient.ConnectAsync(cluster.OrchestratorEndpoint, cluster.Token, TimeSpan.FromSeconds(5));
-            await foreach (var reply in client.RunAsync(["recovery", "status"]))
-                if (reply.Kind == ReplyKind.Text && reply.Text!.StartsWith($"mode: {mode};", StringComparison.Ordinal)) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the cluster did not switch to {mode} mode.");
-            await Task.Delay(200);
-        }
-    }
-
-    private static async Task<int> LastCycleAsync(LocalCluster cluster)
-    {
-        var rows = (await cluster.QueryAsync(["sync", "status"])).Rows ?? [];
-        return rows.Length == 0 ? 0 : int.Parse(rows[^1][0], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Waits for the next finished cycle of the kind after <paramref name="after"/>, from `sync status`.</summary>
+    /// <summary>Waits for the next cycle of the kind, prints it, and turns it into a summary step.</summary>
     private static async Task<Step> AwaitCycleAsync(LocalCluster cluster, int after, string kind)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (true)
-        {
-            var rows = (await cluster.QueryAsync(["sync", "status"])).Rows ?? [];
-            var row = rows.FirstOrDefault(r => int.Parse(r[0], CultureInfo.InvariantCulture) > after && r[1] == kind);
-            if (row is not null)
-            {
-                long N(int i) => long.Parse(row[i], CultureInfo.InvariantCulture);
-                var step = new Step("", kind, N(4), 0, N(5), N(6), N(7), row[9]);
-                ReplyRenderer.Console.WriteLine($"cycle {row[0]} ({kind}, {row[2]} mode): {row[9]} in {row[4]} ms");
-                if (step.Outcome.StartsWith("failed", StringComparison.Ordinal)) throw new InvalidOperationException($"cycle {row[0]} ({kind}) {step.Outcome}");
-                return step;
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {kind} cycle ran after cycle {after}.");
-            await Task.Delay(500);
-        }
-    }
-
-    /// <summary>The demo's source, and how the demo stops it (a crash) and brings it back.</summary>
-    private sealed class DemoSource : IAsyncDisposable
-    {
-        private LocalMariaDb? _server;
-        private string? _sqliteFile;
-
-        public required SourceChoice Choice { get; init; }
-        public required string Description { get; init; }
-        public required string Label { get; init; }
-        public bool CanStop => _server is not null || _sqliteFile is not null;
-        public string StoppedHow => _server is not null ? "mariadbd was killed" : "the source file was taken away";
-
-        public static async Task<DemoSource> StartAsync(string? mysql, string kind, string work)
-        {
-            if (mysql is not null)
-                return new DemoSource { Choice = new SourceChoice(mysql, null), Description = $"{new MySqlSource(mysql).Name} (--mysql)", Label = "MySQL" };
-            if (kind == "mariadb" || (kind == "auto" && LocalMariaDb.IsInstalled))
-            {
-                if (!LocalMariaDb.IsInstalled)
-                    throw new DataEdgeException("--source mariadb: mariadbd is not installed (`apt-get install -y mariadb-server`); use --source sqlite or --mysql CONN.");
-                var server = await LocalMariaDb.StartNewAsync();
-                return new DemoSource
-                {
-                    _server = server,
-                    Choice = new SourceChoice(await server.CreateDatabaseAsync("bank"), null),
-                    Description = "a throwaway MariaDB (mariadbd on a temp datadir, 127.0.0.1 only)",
-                    Label = "MySQL",
-                };
-            }
-            var file = Path.Combine(work, "source.db");
-            return new DemoSource
-            {
-                _sqliteFile = file,
-                Choice = new SourceChoice(null, file),
-                Description = $"a SQLite file standing in for MySQL ({file}) — " +
-                              (kind == "sqlite" ? "--source sqlite" : "mariadbd is not installed; install MariaDB or give --mysql CONN to use real MySQL"),
-                Label = "SQLite-as-MySQL",
-            };
-        }
-
-        /// <summary>Kills mariadbd as a crash would, or takes the SQLite source file away: either way hub-b's probe fails.</summary>
-        public async Task StopAsync()
-        {
-            if (_server is not null) await _server.StopAsync();
-            else if (_sqliteFile is not null) File.Move(_sqliteFile, _sqliteFile + ".stopped");
-        }
-
-        public async Task StartAsync()
-        {
-            if (_server is not null) await _server.StartAsync();
-            else if (_sqliteFile is not null && File.Exists(_sqliteFile + ".stopped")) File.Move(_sqliteFile + ".stopped", _sqliteFile);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_server is not null) await _server.DisposeAsync();
-        }
+        var cycle = await ClusterScenarios.AwaitCycleAsync(cluster, after, kind);
+        ReplyRenderer.Console.WriteLine($"cycle {cycle.Cycle} ({kind}, {cycle.Mode} mode): {cycle.Outcome} in {cycle.Millis} ms");
+        return new Step("", kind, cycle.Millis, 0, cycle.SourceBytes, cycle.RelayBytes, cycle.PeerBytes, cycle.Outcome);
     }
 
     public static string FindData(string name)
@@ -342,10 +203,4 @@ public static partial class DemoCommand
             // best effort on a temp directory
         }
     }
-
-    [GeneratedRegex(@"in (?<ms>\d+) ms")]
-    private static partial Regex CyclePattern();
-
-    [GeneratedRegex(@"(?<xor>\d+) XOR")]
-    private static partial Regex XorPattern();
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -221,15 +222,18 @@ public sealed partial class LocalCluster : IAsyncDisposable
         throw new TimeoutException($"the local cluster did not form within {timeout.TotalSeconds:0} s: {last}. Logs: {Path.GetFullPath(Path.Combine(_options.StateDirectory, "logs"))}");
     }
 
-    /// <summary>Runs one endpoint command at the orchestrator and returns its first table (or throws its error).</summary>
-    public async Task<Reply> QueryAsync(string[] words, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs one endpoint command at the orchestrator and returns its first table, or the one titled
+    /// <paramref name="title"/>; an empty table if there is none. Throws the command's error.
+    /// </summary>
+    public async Task<Reply> QueryAsync(string[] words, CancellationToken cancellation = default, string? title = null)
     {
         await using var client = await CommandClient.ConnectAsync(OrchestratorEndpoint, Token, TimeSpan.FromSeconds(3), cancellation);
         Reply? table = null;
         await foreach (var reply in client.RunAsync(words, cancellation))
         {
             if (reply.Kind == ReplyKind.Error) throw new InvalidOperationException(reply.Text);
-            table ??= reply.Kind == ReplyKind.Table ? reply : null;
+            table ??= reply.Kind == ReplyKind.Table && (title is null || reply.Text == title) ? reply : null;
         }
         return table ?? new Reply(ReplyKind.Table, Rows: []);
     }
@@ -342,10 +346,41 @@ public sealed partial class LocalCluster : IAsyncDisposable
     private static string Tail(string log) =>
         File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(3)) : "(no log)";
 
+    private static readonly HashSet<int> Handed = [];
+
+    /// <summary>
+    /// A port that binds now, below the kernel's ephemeral range: a port from that range, free when picked, can be
+    /// taken by an outgoing connection before the member binds it (seen when many clusters start one after another).
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        int ceiling = 32768;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            ceiling = int.Parse(range[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // not Linux, or hidden: keep the usual floor of the ephemeral range
+        }
+        int floor = Math.Min(20000, ceiling / 2);
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = Random.Shared.Next(floor, ceiling);
+            lock (Handed) if (Handed.Contains(port)) continue;
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                lock (Handed) Handed.Add(port);
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: try another
+            }
+        }
+        throw new InvalidOperationException($"no free port between {floor} and {ceiling} after 200 tries.");
     }
 }

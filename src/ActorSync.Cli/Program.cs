@@ -17,6 +17,7 @@ var lines = new Option<int?>("--lines") { Description = "how many lines" };
 var root = new RootCommand("actorsync: fault-tolerant, coded database synchronization")
 {
     DemoCommand.Create(),
+    EvalCommand.Create(),
     ClusterCommands.Create(),
     new Command("node", "The nodes") { RemoteCommands.Create("list", "Each node: alive or not, its batches, its journal size", "node", "list") },
     new Command("batches", "The batches") { RemoteCommands.Create("show", "The placement table with digests", "batches", "show") },

@@ -247,8 +247,8 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
     }
 
     public static string Summary(CycleReport r) =>
-        $"cycle {r.Cycle} ({r.Kind}, {r.Mode} mode): {r.Outcome} in {r.DurationMillis} ms; dataset {r.Dataset}: {r.BatchCount} batches, " +
-        $"{r.BatchesPlaced} placed, {r.XorPackets} XOR, {r.RlncPackets} RLNC, {r.RepairTransfers} repair transfers, " +
+        $"cycle {r.Cycle} ({r.Kind}, {r.Mode} mode, {r.Scheme} scheme): {r.Outcome} in {r.DurationMillis} ms; dataset {r.Dataset}: {r.BatchCount} batches of {r.BatchSize} B, " +
+        $"{r.BatchesPlaced} placed, {r.XorPackets} XOR, {r.UncodedPackets} uncoded, {r.RlncPackets} RLNC, {r.RepairTransfers} repair transfers, " +
         $"{r.BatchesApplied} applied ({r.RowsApplied} rows)" + string.Concat(r.Checks.Select(c => $"; {c.Table}: {c.DestinationRows} rows, {(c.Equal ? "digests equal" : "DIGESTS DIFFER")}"));
 
     private static Reply Links(CycleReport report) =>

@@ -105,7 +105,10 @@ public sealed class MemberHost : IAsyncDisposable
                 if (source is SqliteSource) log.Warning("hub-b's source is {0}, a SQLite file standing in for MySQL", source.Name);
                 var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
                 long frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
-                var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, frame - 64 * 1024, spool), "source");
+                var link = new LinkShaper(config.GetTimeSpan("actorsync.hub.source-link.latency", TimeSpan.Zero),
+                    config.GetLong("actorsync.hub.source-link.bytes-per-second", 0));
+                if (link.IsShaped) log.Warning("the source link is shaped for evaluation: {0}", config.GetConfig("actorsync.hub.source-link"));
+                var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, frame - 64 * 1024, spool, link), "source");
                 local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, source.Kind, source.PingAsync, healthInterval, proxy, restateEvery, worker),
                     orchestration.SourceHub);
                 break;

@@ -15,7 +15,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
     // Declared before the samples: static fields initialize in order.
     private static readonly byte[] Catalog = Payload[..300];
     private static readonly TableCheck Check = new("bank", 4521, 4521, "ab12", "ab12");
-    private static readonly CycleReport Report = new(3, "sync", "normal", 11, "2026-11-24T03:00:00Z", 1234, true, "verified", 6, 4096, 6, 3, 0, 1, 6, 4521,
+    private static readonly CycleReport Report = new(3, "sync", "normal", "leader", 11, "2026-11-24T03:00:00Z", 1234, true, "verified", 6, 4096, 6, 3, 2, 0, 1, 6, 4521,
         [new LinkUse("source.egress", 9, 36_864), new LinkUse("relay", 24, 98_304)], [Check], 0, 0, 0);
 
     /// <summary>One sample of every protocol type; the coverage test below fails if a new type is not listed here.</summary>

@@ -20,20 +20,23 @@ public sealed class SourceHub : ReceiveActor
     private readonly ISyncSource _source;
     private readonly string? _spoolDirectory;
     private readonly long _maxBatchBytes;
+    private readonly LinkShaper? _link;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Dataset? _dataset;
     private long _datasetId;
 
     /// <param name="maxBatchBytes">The largest batch the cluster's frames carry; a bigger one is refused by name.</param>
-    public static Props Props(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory = null) =>
-        Akka.Actor.Props.Create(() => new SourceHub(hub, source, maxBatchBytes, spoolDirectory));
+    /// <param name="link">Shapes the source link (latency, bandwidth) for evaluation; null sends at once.</param>
+    public static Props Props(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory = null, LinkShaper? link = null) =>
+        Akka.Actor.Props.Create(() => new SourceHub(hub, source, maxBatchBytes, spoolDirectory, link));
 
-    public SourceHub(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory)
+    public SourceHub(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory, LinkShaper? link)
     {
         _hub = hub;
         _source = source;
         _maxBatchBytes = maxBatchBytes;
         _spoolDirectory = spoolDirectory;
+        _link = link is { IsShaped: true } ? link : null;
 
         ReceiveAsync<PrepareSnapshot>(Prepare);
         Receive<FetchBatch>(fetch =>
@@ -44,7 +47,8 @@ public sealed class SourceHub : ReceiveActor
                 Sender.Tell(new HubFailed(_hub, "serve a batch", $"batch B{fetch.Batch + 1} is outside dataset {fetch.Dataset}'s {dataset.BatchCount} batches."));
                 return;
             }
-            Sender.Tell(new SourceBatch(fetch.Dataset, fetch.Batch, dataset.ReadBatch(fetch.Batch), dataset.Manifest.BatchDigests[fetch.Batch]));
+            var data = dataset.ReadBatch(fetch.Batch);
+            SendOverLink(Sender, new SourceBatch(fetch.Dataset, fetch.Batch, data, dataset.Manifest.BatchDigests[fetch.Batch]), data.Length);
         });
         Receive<EncodeXor>(encode =>
         {
@@ -55,7 +59,7 @@ public sealed class SourceHub : ReceiveActor
                 return;
             }
             var packet = XorDeliveryPlan.Encode(encode.Index, encode.Batches, dataset.ReadBatch);
-            Sender.Tell(new XorPacketMessage(encode.Dataset, packet.Index, packet.Batches, packet.Payload, packet.Checksum));
+            SendOverLink(Sender, new XorPacketMessage(encode.Dataset, packet.Index, packet.Batches, packet.Payload, packet.Checksum), packet.Payload.Length);
         });
         Receive<ReleaseSnapshot>(release =>
         {
@@ -67,6 +71,13 @@ public sealed class SourceHub : ReceiveActor
     }
 
     protected override void PostStop() => _dataset?.Dispose();
+
+    /// <summary>A payload across the source link: at once, or after the shaped link's queueing, transmission and latency.</summary>
+    private void SendOverLink(IActorRef to, object message, long bytes)
+    {
+        if (_link is null) to.Tell(message, Self);
+        else Context.System.Scheduler.ScheduleTellOnce(_link.DelayFor(bytes), to, message, Self);
+    }
 
     private async Task Prepare(PrepareSnapshot prepare)
     {

@@ -8,7 +8,7 @@ public sealed record OrchestratorSettings(
     int Nodes,
     int Redundancy,
     int Eta,
-    XorScheme Scheme,
+    DeliveryMode Scheme,
     string[] Tables,
     string SourceHub,
     string DestinationHub,
@@ -21,7 +21,8 @@ public sealed record OrchestratorSettings(
 
     public Placement Placement => new(Nodes, Redundancy, Eta);
 
-    public static readonly string[] SchemeNames = ["leader", "thesis-man"];
+    /// <summary>leader and thesis-man are coded; partial and direct are the uncoded baselines (for `actorsync eval`).</summary>
+    public static readonly string[] SchemeNames = [.. DeliveryCost.Names.Keys];
 
     public static OrchestratorSettings From(Config config)
     {
@@ -37,12 +38,8 @@ public sealed record OrchestratorSettings(
             throw new ConfigurationException($"actorsync.orchestrator.nodes/redundancy/eta = {nodes}/{redundancy}/{eta}: {error.Message}");
         }
         var schemeName = section.GetString("scheme", "leader");
-        var scheme = schemeName switch
-        {
-            "leader" => XorScheme.Leader,
-            "thesis-man" => XorScheme.ThesisMan,
-            _ => throw new ConfigurationException($"actorsync.orchestrator.scheme = '{schemeName}' is not one of: {string.Join(", ", SchemeNames)}."),
-        };
+        if (!DeliveryCost.Names.TryGetValue(schemeName, out var scheme))
+            throw new ConfigurationException($"actorsync.orchestrator.scheme = '{schemeName}' is not one of: {string.Join(", ", SchemeNames)}.");
         var settings = new OrchestratorSettings(nodes, redundancy, eta, scheme,
             section.GetStringList("tables")?.ToArray() ?? [],
             section.GetString("source-hub", "hub-b"),

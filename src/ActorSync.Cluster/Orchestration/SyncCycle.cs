@@ -58,7 +58,7 @@ public sealed class SyncCycle : ReceiveActor
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly string _startedAt = DateTime.UtcNow.ToString("O");
     private string _mode;
-    private int _placed, _xorPackets, _rlncPackets, _repairTransfers;
+    private int _placed, _xorPackets, _uncodedPackets, _rlncPackets, _repairTransfers;
     private DatasetApplied? _applied;
     private ChangesResolved? _reverse;
     private DatasetState? _dataset;
@@ -110,8 +110,8 @@ public sealed class SyncCycle : ReceiveActor
     }
 
     private CycleReport Report(string outcome) => new(
-        _setup.Cycle, _setup.Kind, _mode, _dataset?.Dataset ?? 0, _startedAt, _clock.ElapsedMilliseconds,
-        outcome == "verified", outcome, _placement.BatchCount, _dataset?.BatchSize ?? 0, _placed, _xorPackets, _rlncPackets,
+        _setup.Cycle, _setup.Kind, _mode, DeliveryCost.NameOf(_settings.Scheme), _dataset?.Dataset ?? 0, _startedAt, _clock.ElapsedMilliseconds,
+        outcome == "verified", outcome, _placement.BatchCount, _dataset?.BatchSize ?? 0, _placed, _xorPackets, _uncodedPackets, _rlncPackets,
         _repairTransfers, _applied?.BatchesApplied ?? 0, _applied?.RowsWritten ?? 0,
         _links.Snapshot().Select(l => new LinkUse(l.Key, l.Value.Packets, l.Value.Bytes)).ToArray(),
         _applied?.Checks ?? [], _reverse?.KeysChanged ?? 0, _reverse?.WrittenToSource ?? 0, _reverse?.Conflicts ?? 0);
@@ -155,9 +155,10 @@ public sealed class SyncCycle : ReceiveActor
             Progress("manifest to the nodes", step++, steps);
             await InstallManifestAsync(dataset);
             Progress("placement", step++, steps);
-            await PlaceAsync(dataset, await HoldingsAsync(dataset), source);
-            Progress($"coded delivery ({(_settings.Scheme == XorScheme.Leader ? "leader" : "thesis-man")})", step++, steps);
-            await DeliverAsync(dataset, await HoldingsAsync(dataset), source);
+            if (_settings.Scheme != DeliveryMode.Direct) await PlaceAsync(dataset, await HoldingsAsync(dataset), source);
+            Progress($"delivery ({DeliveryCost.NameOf(_settings.Scheme)})", step++, steps);
+            if (_settings.Scheme is DeliveryMode.Direct or DeliveryMode.Partial) await DeliverUncodedAsync(dataset, await HoldingsAsync(dataset), source);
+            else await DeliverAsync(dataset, await HoldingsAsync(dataset), source);
             Progress("gap fill", step++, steps);
             await FillGapsAsync(dataset, await HoldingsAsync(dataset), source);
             Progress($"apply at {_settings.DestinationHub}", step, steps);
@@ -241,7 +242,7 @@ public sealed class SyncCycle : ReceiveActor
         if (demanded.Count == 0) return;
         var wanting = views.Where(v => v.Value.Known.Count < _placement.BatchCount).Select(v => v.Key).ToHashSet();
 
-        var plan = (_settings.Scheme == XorScheme.Leader
+        var plan = (_settings.Scheme == DeliveryMode.Leader
             ? XorDeliveryPlan.LeaderBased(_placement, leader: views.Keys.Min())
             : XorDeliveryPlan.ThesisMan(_placement)).RestrictedTo(demanded);
         foreach (var spec in plan.Packets)
@@ -253,6 +254,24 @@ public sealed class SyncCycle : ReceiveActor
             _links.Count(LinkCounters.SourceEgress, packet.Payload.Length);
             _xorPackets++;
             await Task.WhenAll(recipients.Select(node => ForwardXorAsync(node, packet)));
+        }
+    }
+
+    /// <summary>
+    /// The uncoded baselines (direct, partial): each batch some node lacks leaves the source once, and the relay
+    /// forwards it to every node lacking it, as a one-batch packet.
+    /// </summary>
+    private async Task DeliverUncodedAsync(DatasetState dataset, Dictionary<int, NodeView> views, IActorRef source)
+    {
+        const int FirstIndex = 1 << 21; // apart from the XOR plans' and the gap fill's packet indices
+        for (int batch = 0; batch < _placement.BatchCount; batch++)
+        {
+            var lacking = views.Where(v => !v.Value.Known.Contains(batch)).Select(v => v.Key).ToArray();
+            if (lacking.Length == 0) continue;
+            var packet = XorPacket.Create(FirstIndex + batch, [batch], await FetchFromSourceAsync(source, dataset, batch));
+            _uncodedPackets++;
+            var message = new XorPacketMessage(dataset.Dataset, packet.Index, packet.Batches, packet.Payload, packet.Checksum);
+            await Task.WhenAll(lacking.Select(node => ForwardXorAsync(node, message)));
         }
     }
 

@@ -278,8 +278,8 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
 
     private static WireWriter WriteCycle(WireWriter writer, CycleReport c)
     {
-        writer.Int(c.Cycle).String(c.Kind).String(c.Mode).Long(c.Dataset).String(c.StartedAt).Long(c.DurationMillis).Bool(c.Verified)
-            .String(c.Outcome).Int(c.BatchCount).Int(c.BatchSize).Int(c.BatchesPlaced).Int(c.XorPackets).Int(c.RlncPackets)
+        writer.Int(c.Cycle).String(c.Kind).String(c.Mode).String(c.Scheme).Long(c.Dataset).String(c.StartedAt).Long(c.DurationMillis).Bool(c.Verified)
+            .String(c.Outcome).Int(c.BatchCount).Int(c.BatchSize).Int(c.BatchesPlaced).Int(c.XorPackets).Int(c.UncodedPackets).Int(c.RlncPackets)
             .Int(c.RepairTransfers).Int(c.BatchesApplied).Long(c.RowsApplied).Int(c.Links.Length);
         foreach (var link in c.Links) writer.String(link.Link).Long(link.Packets).Long(link.Bytes);
         return WriteChecks(writer, c.Checks).Int(c.ReverseKeys).Int(c.ReverseWritten).Int(c.ReverseConflicts);
@@ -288,18 +288,18 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
     private static CycleReport ReadCycle(ref WireReader r)
     {
         int cycle = r.Int();
-        string kind = r.String(), mode = r.String();
+        string kind = r.String(), mode = r.String(), scheme = r.String();
         long dataset = r.Long();
         string startedAt = r.String();
         long duration = r.Long();
         bool verified = r.Bool();
         string outcome = r.String();
-        int batchCount = r.Int(), batchSize = r.Int(), placed = r.Int(), xor = r.Int(), rlnc = r.Int(), repair = r.Int(), applied = r.Int();
+        int batchCount = r.Int(), batchSize = r.Int(), placed = r.Int(), xor = r.Int(), uncoded = r.Int(), rlnc = r.Int(), repair = r.Int(), applied = r.Int();
         long rows = r.Long();
         var links = new LinkUse[r.Count(20)];
         for (int i = 0; i < links.Length; i++) links[i] = new LinkUse(r.String(), r.Long(), r.Long());
         var checks = ReadChecks(ref r);
-        return new CycleReport(cycle, kind, mode, dataset, startedAt, duration, verified, outcome, batchCount, batchSize, placed, xor, rlnc,
+        return new CycleReport(cycle, kind, mode, scheme, dataset, startedAt, duration, verified, outcome, batchCount, batchSize, placed, xor, uncoded, rlnc,
             repair, applied, rows, links, checks, r.Int(), r.Int(), r.Int());
     }
 

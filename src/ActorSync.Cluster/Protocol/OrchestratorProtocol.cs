@@ -64,13 +64,14 @@ public sealed record Roster(RosterNode[] Nodes, RosterHub[] Hubs) : IOrchestrato
 public sealed record LinkUse(string Link, long Packets, long Bytes);
 
 /// <summary>
-/// One cycle, as run: what kind (sync, recovery, repair), in which mode, how much moved on each link, and whether
+/// One cycle, as run: what kind (sync, recovery, repair), in which mode, with which delivery scheme, how much moved on each link, and whether
 /// the destination verified equal to the source snapshot. <paramref name="Outcome"/> is "verified", or says what failed.
 /// </summary>
 public sealed record CycleReport(
     int Cycle,
     string Kind,
     string Mode,
+    string Scheme,
     long Dataset,
     string StartedAt,
     long DurationMillis,
@@ -80,6 +81,7 @@ public sealed record CycleReport(
     int BatchSize,
     int BatchesPlaced,
     int XorPackets,
+    int UncodedPackets,
     int RlncPackets,
     int RepairTransfers,
     int BatchesApplied,
