@@ -57,6 +57,7 @@ public static class DemoCommand
     private static async Task<int> RunAsync(string? mysql, string sourceKind, string? csv, bool quick, bool keep)
     {
         var console = ReplyRenderer.Console;
+        LocalCluster.KillMembersOnInterrupt();
         var csvPath = csv ?? FindData("bank.csv");
         var placement = new Placement(K, R, Eta);
         console.Write(new Rule("[bold]ActorSync demo[/]"));

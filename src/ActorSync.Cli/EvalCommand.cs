@@ -13,9 +13,9 @@ namespace ActorSync.Cli;
 /// <summary>
 /// `actorsync eval`: the thesis's sync experiments (chapter 5) on the real multi-process cluster. For each grid point
 /// (K, r, η) and delivery mode it starts a fresh local cluster and syncs the source into empty caches (cold: the
-/// members still compile their code), then changes every row and syncs again (warm: every batch is new, so the
-/// caches help nothing). It records the packets and bytes per link of both next to the counts the formulas give,
-/// the sync times, and the members' CPU (warm sync) and peak memory. It writes results.csv, report.md and PNG plots, and exits 1 if any run did not verify or any count differs.
+/// members still compile their code), then changes every row and syncs again, --repeat times (warm: every batch is
+/// new, so the caches help nothing). It records the packets and bytes per link next to the counts the formulas
+/// give, the cold and median warm sync times, the members' CPU (median warm sync) and their peak memory. It writes results.csv, report.md and PNG plots, and exits 1 if any run did not verify or any count differs.
 /// </summary>
 public static class EvalCommand
 {
@@ -41,8 +41,11 @@ public static class EvalCommand
             MinNodeIngressPackets == ExpectedNodeIngressPackets && MaxNodeIngressPackets == ExpectedNodeIngressPackets;
     }
 
-    /// <summary>Tables 5.1–5.8: with the source down, each node in turn loses its disk and is rebuilt by RLNC from peers.</summary>
-    public sealed record RecoveryResult(int K, int R, int Eta, int Batches, int Node, int BatchesLost, long CycleMillis, long RlncPackets, long PeerBytes, string Outcome);
+    /// <summary>
+    /// Tables 5.1–5.8: with the source down, each node in turn loses its disk and is rebuilt by RLNC from peers. It
+    /// wants all N batches again (its M placed ones and the N−M delivered), so N packets is the least it can receive.
+    /// </summary>
+    public sealed record RecoveryResult(int K, int R, int Eta, int Batches, int Node, long CycleMillis, long RlncPackets, long PeerBytes, string Outcome);
 
     public static Command Create()
     {
@@ -62,6 +65,7 @@ public static class EvalCommand
             DefaultValueFactory = _ => "0",
         };
         var bandwidth = new Option<long>("--bandwidth") { Description = "the shaped source link's bytes per second (0: unshaped)", DefaultValueFactory = _ => 0 };
+        var repeat = new Option<int>("--repeat") { Description = "warm syncs per run; times are their median (this machine's noise is large)", DefaultValueFactory = _ => 1 };
         var recovery = new Option<bool>("--recovery")
         {
             Description = "also, per grid point, stop the source and rebuild each node in turn by linear-coded peer recovery (tables 5.1–5.8)",
@@ -69,7 +73,7 @@ public static class EvalCommand
         var output = new Option<string?>("--out") { Description = "folder for results.csv, report.md and the PNG plots (default: eval-results/TIMESTAMP)" };
         var command = new Command("eval", "Reproduce the thesis's sync experiments on the multi-process cluster: bytes and packets per link against the formulas, time, CPU, memory")
         {
-            quick, grid, modes, data, source, mysql, latency, bandwidth, recovery, output,
+            quick, grid, modes, data, source, mysql, latency, bandwidth, repeat, recovery, output,
         };
         command.SetAction(parse =>
         {
@@ -81,7 +85,8 @@ public static class EvalCommand
                 var link = new LinkSettings(Latencies(parse.GetValue(latency)!), parse.GetValue(bandwidth) >= 0 ? parse.GetValue(bandwidth)
                     : throw new ArgumentException($"--bandwidth must be 0 (unshaped) or more bytes per second; got {parse.GetValue(bandwidth)}."));
                 var dataName = parse.GetValue(data)!;
-                return RunAsync(points, chosen, link, parse.GetValue(recovery), dataName, Data(dataName), parse.GetValue(mysql), parse.GetValue(source)!, folder).GetAwaiter().GetResult();
+                int repeats = parse.GetValue(repeat) is var n and >= 1 and <= 50 ? n : throw new ArgumentException($"--repeat must be 1 to 50; got {parse.GetValue(repeat)}.");
+                return RunAsync(points, chosen, link, repeats, parse.GetValue(recovery), dataName, Data(dataName), parse.GetValue(mysql), parse.GetValue(source)!, folder).GetAwaiter().GetResult();
             }
             catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException)
             {
@@ -132,9 +137,10 @@ public static class EvalCommand
         _ => throw new ArgumentException($"--data: '{data}' is not bank, bank-full or synthetic:ROWS (ROWS > 0)."),
     };
 
-    private static async Task<int> RunAsync(IReadOnlyList<Point> points, IReadOnlyList<DeliveryMode> modes, LinkSettings link, bool recovery, string data, IEnumerable<BankRow> dataRows, string? mysql, string sourceKind, string folder)
+    private static async Task<int> RunAsync(IReadOnlyList<Point> points, IReadOnlyList<DeliveryMode> modes, LinkSettings link, int repeat, bool recovery, string data, IEnumerable<BankRow> dataRows, string? mysql, string sourceKind, string folder)
     {
         var console = ReplyRenderer.Console;
+        LocalCluster.KillMembersOnInterrupt();
         Directory.CreateDirectory(folder);
         var work = Path.Combine(Path.GetTempPath(), "actorsync-eval-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
@@ -152,7 +158,7 @@ public static class EvalCommand
             {
                 // The recovery pass runs once per point, on the cluster of its last mode and latency.
                 bool recover = recovery && mode == modes[^1] && latency == link.LatenciesMillis[^1];
-                var row = await RunOneAsync(point, mode, latency, link.BytesPerSecond, source, seeded, Path.Combine(work, $"run-{++run}"), recover ? recoveries : null);
+                var row = await RunOneAsync(point, mode, latency, link.BytesPerSecond, repeat, source, seeded, Path.Combine(work, $"run-{++run}"), recover ? recoveries : null);
                 rows.Add(row);
                 console.WriteLine($"K={row.K} r={row.R} η={row.Eta} N={row.Batches} {row.Mode,-10} +{row.LatencyMillis} ms: source {row.SourcePackets}/{row.ExpectedSourcePackets} packets, " +
                                   $"relay {row.RelayPackets}/{row.ExpectedRelayPackets}, sync {row.ColdCycleMillis} ms cold, {row.CycleMillis} ms warm, CPU {row.CpuMillis} ms, " +
@@ -170,8 +176,8 @@ public static class EvalCommand
         return ok ? 0 : 1;
     }
 
-    private static async Task<Row> RunOneAsync(Point point, DeliveryMode mode, int latencyMillis, long bytesPerSecond, LocalSource source, long rows, string directory,
-        List<RecoveryResult>? recoveries)
+    private static async Task<Row> RunOneAsync(Point point, DeliveryMode mode, int latencyMillis, long bytesPerSecond, int repeat, LocalSource source, long rows,
+        string directory, List<RecoveryResult>? recoveries)
     {
         var settings = new Dictionary<string, string>
         {
@@ -182,31 +188,39 @@ public static class EvalCommand
         await using var cluster = await LocalCluster.StartAsync(new LocalCluster.Options(directory, source.Choice, null, [], settings), _ => { }, TimeSpan.FromMinutes(3));
         var pids = cluster.State().Members.Select(m => m.Pid).ToArray();
         var cold = await SyncRunner.StartAsync(cluster, render: false);
-        // Every row changes, so every batch digest does: the warm sync moves the whole dataset again.
-        await source.ExecuteAsync("UPDATE bank SET balance = balance + 1");
-        var cpuBefore = CpuMillis(pids);
-        var clock = Stopwatch.StartNew();
-        var sync = await SyncRunner.StartAsync(cluster, render: false);
-        long wall = clock.ElapsedMilliseconds;
-        long cpu = CpuMillis(pids) - cpuBefore;
+        var warm = new List<(SyncRun Sync, long Wall, long Cpu)>();
+        for (int i = 0; i < repeat; i++)
+        {
+            // Every row changes, so every batch digest does: each warm sync moves the whole dataset again.
+            await source.ExecuteAsync("UPDATE bank SET balance = balance + 1");
+            var cpuBefore = CpuMillis(pids);
+            var clock = Stopwatch.StartNew();
+            var run = await SyncRunner.StartAsync(cluster, render: false);
+            warm.Add((run, clock.ElapsedMilliseconds, CpuMillis(pids) - cpuBefore));
+        }
         var peaks = pids.Select(PeakMiB).ToArray();
         if (recoveries is not null) await RecoverEachNodeAsync(cluster, point, source, recoveries);
 
+        // Every sync, cold and warm, must put the same packets on the links the formulas cover, each of its own
+        // batch size (changed rows can change the padded batch size by a few bytes).
+        string[] covered = [LinkCounters.SourceEgress, LinkCounters.Relay, .. Enumerable.Range(0, point.K).Select(LinkCounters.NodeIngress)];
+        var sync = warm[^1].Sync;
+        var differing = warm.Select(w => w.Sync).Prepend(cold)
+            .SelectMany(run => covered.Where(link => run.Packets(link) != sync.Packets(link) || run.Bytes(link) != run.Packets(link) * run.BatchSize)
+                .Select(link => $"{link}: {run.Packets(link)} packets, {run.Bytes(link)} B (batch {run.BatchSize} B) against {sync.Packets(link)} packets"))
+            .Distinct().ToArray();
+        var unverified = warm.Select(w => w.Sync).Prepend(cold).Where(run => !run.Verified).Select(run => run.Summary).ToArray();
+        if (unverified.Length > 0 || differing.Length > 0)
+            ReplyRenderer.Console.WriteLine($"the syncs of one run differ: {string.Join("; ", unverified.Concat(differing))}");
         var cost = DeliveryCost.Of(mode, new Placement(point.K, point.R, point.Eta));
         var ingress = Enumerable.Range(0, point.K).Select(node => sync.Packets(LinkCounters.NodeIngress(node))).ToArray();
-        // The cold sync must have put the same packets on the links the formulas cover as the warm one, each of its
-        // own batch size (changed rows can change the padded batch size by a few bytes).
-        string[] covered = [LinkCounters.SourceEgress, LinkCounters.Relay, .. Enumerable.Range(0, point.K).Select(LinkCounters.NodeIngress)];
-        var differing = covered.Where(link => cold.Packets(link) != sync.Packets(link) || cold.Bytes(link) != cold.Packets(link) * cold.BatchSize)
-            .Select(link => $"{link}: {cold.Packets(link)} packets, {cold.Bytes(link)} B cold (batch {cold.BatchSize} B); {sync.Packets(link)} packets warm").ToArray();
-        if (!cold.Verified || differing.Length > 0)
-            ReplyRenderer.Console.WriteLine($"the cold sync differs from the warm one: {(cold.Verified ? "" : cold.Summary + "; ")}{string.Join("; ", differing)}");
-        bool sameAsCold = cold.Verified && differing.Length == 0;
+        long Median(IEnumerable<long> values) => values.Order().ElementAt(warm.Count / 2);
         return new Row(point.K, point.R, point.Eta, point.Batches, DeliveryCost.NameOf(mode), latencyMillis, rows, sync.BatchSize,
             cost.SourcePackets, sync.Packets(LinkCounters.SourceEgress), cost.SourcePackets * sync.BatchSize, sync.Bytes(LinkCounters.SourceEgress),
             cost.RelayPackets, sync.Packets(LinkCounters.Relay), cost.RelayPackets * sync.BatchSize, sync.Bytes(LinkCounters.Relay),
             cost.NodeIngressPackets.Max(), ingress.Min(), ingress.Max(), cost.UnicastSourcePackets,
-            cold.CycleMillis, sync.CycleMillis, wall, cpu, peaks.Max(), peaks.Sum(), sync.Verified && sameAsCold);
+            cold.CycleMillis, Median(warm.Select(w => w.Sync.CycleMillis)), Median(warm.Select(w => w.Wall)), Median(warm.Select(w => w.Cpu)),
+            peaks.Max(), peaks.Sum(), unverified.Length == 0 && differing.Length == 0);
     }
 
     /// <summary>Source down; then each node in turn is killed with its journal deleted and rebuilt from peers' RLNC packets.</summary>
@@ -232,7 +246,7 @@ public static class EvalCommand
                 var cycle = await ClusterScenarios.AwaitCycleAsync(cluster, before, "recovery");
                 var recovered = await ClusterScenarios.RecoveryAsync(cluster, cycle.Cycle);
                 await ClusterScenarios.AwaitNodeHoldsAsync(cluster, $"node-{node}", placement.BatchesPerNode);
-                results.Add(new RecoveryResult(point.K, point.R, point.Eta, point.Batches, node, placement.BatchesPerNode, recovered.Millis,
+                results.Add(new RecoveryResult(point.K, point.R, point.Eta, point.Batches, node, recovered.Millis,
                     recovered.RlncPackets, recovered.PeerRecoveryBytes, recovered.Outcome));
                 console.WriteLine($"K={point.K} r={point.R} N={point.Batches}: node-{node} rebuilt with the source down in {recovered.Millis} ms " +
                                   $"({recovered.RlncPackets} RLNC packets, {recovered.PeerRecoveryBytes} B from peers): {recovered.Outcome}");
@@ -306,7 +320,7 @@ public static class EvalCommand
         var md = new StringBuilder();
         md.Append($"# ActorSync eval: {rows.Count} runs, data {data} ({rows[0].Rows} rows)\n\n");
         md.Append($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores. Each run is a fresh multi-process cluster syncing into empty caches (cold), ");
-        md.Append("then syncing again after every row changed (warm; its counts must equal the cold sync's, and its time is the one plotted). ");
+        md.Append("then syncing again after every row changed, as often as --repeat says (warm; their counts must equal the cold sync's, and their median time is the one plotted). ");
         md.Append("Packets and bytes come from the cluster's link counters; the value in brackets is the formula's. Times, CPU and memory vary between runs ");
         md.Append("on a shared machine: compare them within one run.\n\n");
         md.Append("| K | r | η | N | mode | source latency ms | batch B | source packets | source bytes | relay packets | node ingress packets | unicast-source packets | cold / warm sync ms | CPU ms | peak MiB (member / all) | verified |\n");
@@ -321,16 +335,17 @@ public static class EvalCommand
         md.Append("made earlier: C(K−1,r)·η packets with the leader scheme against N uncoded.\n");
         if (recoveries.Count > 0)
         {
-            var recoveryCsv = new StringBuilder("k,r,eta,batches,node,batches_lost,cycle_ms,rlnc_packets,peer_bytes,outcome\n");
+            var recoveryCsv = new StringBuilder("k,r,eta,batches,node,cycle_ms,rlnc_packets,peer_bytes,outcome\n");
             foreach (var r in recoveries)
-                recoveryCsv.Append(CultureInfo.InvariantCulture, $"{r.K},{r.R},{r.Eta},{r.Batches},{r.Node},{r.BatchesLost},{r.CycleMillis},{r.RlncPackets},{r.PeerBytes},{r.Outcome}\n");
+                recoveryCsv.Append(CultureInfo.InvariantCulture, $"{r.K},{r.R},{r.Eta},{r.Batches},{r.Node},{r.CycleMillis},{r.RlncPackets},{r.PeerBytes},{r.Outcome}\n");
             File.WriteAllText(Path.Combine(folder, "recovery.csv"), recoveryCsv.ToString());
             md.Append("\n## Linear-coded recovery with the source down (tables 5.1–5.8)\n\n");
             md.Append("Each node in turn is killed, its journal deleted, and rebuilt from its peers' RLNC packets while the source is down. ");
+            md.Append("The node wants all N batches again, so N RLNC packets is the least it can receive (more only after a rank deficit). ");
             md.Append("The time is the whole recovery cycle: manifest, RLNC, decoding, journaling, and Hub C checked from the caches.\n\n");
-            md.Append("| K | r | η | N | node | batches rebuilt | cycle ms | RLNC packets | bytes from peers | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            md.Append("| K | r | η | N | node | cycle ms | RLNC packets (least: N) | bytes from peers | outcome |\n|---|---|---|---|---|---|---|---|---|\n");
             foreach (var r in recoveries)
-                md.Append(CultureInfo.InvariantCulture, $"| {r.K} | {r.R} | {r.Eta} | {r.Batches} | {r.Node} | {r.BatchesLost} | {r.CycleMillis} | {r.RlncPackets} | {r.PeerBytes} | {r.Outcome} |\n");
+                md.Append(CultureInfo.InvariantCulture, $"| {r.K} | {r.R} | {r.Eta} | {r.Batches} | {r.Node} | {r.CycleMillis} | {r.RlncPackets} | {r.PeerBytes} | {r.Outcome} |\n");
         }
         md.Append('\n');
         foreach (var plot in EvalPlots.Write(folder, rows)) md.Append($"![{Path.GetFileNameWithoutExtension(plot)}]({Path.GetFileName(plot)})\n");

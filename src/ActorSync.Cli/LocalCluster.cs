@@ -81,6 +81,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
                 "`actorsync cluster stop` stops it.");
         Directory.CreateDirectory(Path.Combine(options.StateDirectory, "logs"));
         var cluster = new LocalCluster(options, say);
+        lock (Live) Live.Add(cluster);
         try
         {
             cluster.Launch();
@@ -270,10 +271,40 @@ public sealed partial class LocalCluster : IAsyncDisposable
         }
     }
 
+    private static readonly List<LocalCluster> Live = [];
+    private static PosixSignalRegistration[]? _interrupts;
+
+    /// <summary>
+    /// For `demo` and `eval`: Ctrl+C or SIGTERM kills the members of every cluster this process started, then the
+    /// process ends as it would have. (`cluster up` handles the signals itself and stops its members gracefully.)
+    /// </summary>
+    public static void KillMembersOnInterrupt()
+    {
+        lock (Live)
+            _interrupts ??= [PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupted), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupted)];
+    }
+
+    private static void Interrupted(PosixSignalContext context)
+    {
+        LocalCluster[] clusters;
+        lock (Live) clusters = [.. Live];
+        foreach (var cluster in clusters) cluster.KillMembers();
+    }
+
+    private void KillMembers()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        lock (_gate)
+            foreach (var process in _members.Select(m => m.Process).OfType<Process>().Where(p => !p.HasExited))
+                Signal(process.Id, Sigkill);
+    }
+
     /// <summary>Stops every member gracefully (SIGTERM: each leaves the cluster), nodes first, killing any that overstays.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_stopping.IsCancellationRequested) return;
+        lock (Live) Live.Remove(this);
         await _stopping.CancelAsync();
         foreach (var group in new[] { new[] { "node" }, ["hub-b", "hub-c"], ["orchestrator"], ["seed"] })
         {

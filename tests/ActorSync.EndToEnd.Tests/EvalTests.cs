@@ -38,9 +38,9 @@ public sealed class EvalTests
         Assert.Equal(["1", "2", "3", "4"], recoveries.Select(r => r[4]));
         Assert.All(recoveries, r =>
         {
-            Assert.Equal(placement.BatchesPerNode.ToString(CultureInfo.InvariantCulture), r[5]);
-            Assert.True(long.Parse(r[7], CultureInfo.InvariantCulture) > 0, "RLNC packets: " + string.Join(",", r));
-            Assert.Equal("verified", r[9]);
+            // The rebuilt node wants all N batches: at least N packets of RLNC (a rare rank deficit adds a top-up).
+            Assert.InRange(long.Parse(r[6], CultureInfo.InvariantCulture), placement.BatchCount, 2 * placement.BatchCount);
+            Assert.Equal("verified", r[8]);
         });
         var report = File.ReadAllText(Path.Combine(temp.Path, "report.md"));
         Assert.Contains("## Linear-coded recovery with the source down", report);
