@@ -36,7 +36,7 @@ public sealed partial class LauncherClusterTests(LauncherCluster cluster) : ICla
         var sync = cluster.Cli("sync", "start");
 
         Assert.True(sync.ExitCode == 0, sync.ToString());
-        Assert.Matches(@"cycle \d+ \(sync, normal mode\): verified", sync.Stdout);
+        Assert.Matches(@"cycle \d+ \(sync, normal mode, leader scheme\): verified", sync.Stdout);
         Assert.Contains("bank: 4521 rows, digests equal", sync.Stdout);
 
         // Prometheus: the orchestrator's link counters and a node's batches, scraped over HTTP.
