@@ -53,11 +53,14 @@ public sealed partial class LocalCluster : IAsyncDisposable
     private readonly string _hostDll;
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
+    private readonly Dictionary<string, Dictionary<string, string>> _overrides = new();
+    private int _seedPort;
 
     public string Token { get; }
     public string Destination { get; }
     public int Nodes { get; }
     public string StateDirectory => _options.StateDirectory;
+    public string HostDll => _hostDll;
     public string OrchestratorEndpoint => $"127.0.0.1:{_members.Single(m => m.Role == "orchestrator").CommandPort}";
 
     private LocalCluster(Options options, Action<string> say)
@@ -98,7 +101,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     private void Launch()
     {
-        int seedPort = FreePort();
+        int seedPort = _seedPort = FreePort();
         string logs = Path.Combine(_options.StateDirectory, "logs");
         _members.Add(new Member("seed", "seed", 0, seedPort, FreePort(), FreePort(), Path.Combine(logs, "seed.log")));
         foreach (var role in new[] { "orchestrator", "hub-b", "hub-c" })
@@ -131,6 +134,9 @@ public sealed partial class LocalCluster : IAsyncDisposable
             ["ACTORSYNC_SQLITE"] = Destination,
         };
         foreach (var (key, value) in own.Concat(_options.Source.Variables)) start.Environment[key] = value;
+        lock (_gate)
+            if (_overrides.TryGetValue(member.Name, out var extra))
+                foreach (var (key, value) in extra) start.Environment[key] = value;
 
         var log = new StreamWriter(member.Log, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -183,6 +189,51 @@ public sealed partial class LocalCluster : IAsyncDisposable
         Start(member, seedPort);
         WriteState(ready: true);
     }
+
+    /// <summary>A setting for the member's next start only (chaos tests, e.g. a node armed with packet faults); null removes it.</summary>
+    public void OverrideNextStart(string name, string variable, string? value)
+    {
+        lock (_gate)
+        {
+            var extra = _overrides.TryGetValue(name, out var existing) ? existing : _overrides[name] = new();
+            if (value is null) extra.Remove(variable);
+            else extra[variable] = value;
+        }
+    }
+
+    /// <summary>A graceful restart (SIGTERM: the member leaves the cluster), then the member is started again.</summary>
+    public async Task RestartAsync(string name, TimeSpan grace)
+    {
+        var member = _members.Single(m => m.Name == name);
+        Process? process;
+        lock (_gate) process = member.Process;
+        if (process is not null && !process.HasExited)
+        {
+            Signal(process.Id, Sigterm);
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        if (member.Watch is not null) await member.Watch;
+        if (_stopping.IsCancellationRequested) return;
+        lock (_gate)
+            if (member.Process != process) return; // the on-failure watcher already started it again
+        member.Restarts++;
+        _say($"{name} restarted (graceful, restart {member.Restarts})");
+        Start(member, _seedPort);
+        WriteState(ready: true);
+    }
+
+    /// <summary>The member's command endpoint, host:port.</summary>
+    public string EndpointOf(string name) => $"127.0.0.1:{_members.Single(m => m.Name == name).CommandPort}";
+
+    public IReadOnlyList<string> MemberNames => _members.Select(m => m.Name).ToArray();
 
     /// <summary>The pid of a member's current process (for fault tests).</summary>
     public int PidOf(string name)
@@ -332,6 +383,9 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     public const int Sigterm = 15;
     public const int Sigkill = 9;
+    /// <summary>SIGSTOP and SIGCONT (Linux numbers): a frozen member neither sends nor answers, as if cut off.</summary>
+    public const int Sigstop = 19;
+    public const int Sigcont = 18;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SysKill(int pid, int signal);

@@ -18,6 +18,7 @@ var root = new RootCommand("actorsync: fault-tolerant, coded database synchroniz
 {
     DemoCommand.Create(),
     EvalCommand.Create(),
+    ChaosCommand.Create(),
     ClusterCommands.Create(),
     new Command("node", "The nodes") { RemoteCommands.Create("list", "Each node: alive or not, its batches, its journal size", "node", "list") },
     new Command("batches", "The batches") { RemoteCommands.Create("show", "The placement table with digests", "batches", "show") },

@@ -19,13 +19,13 @@ public sealed record SyncRun(bool Verified, string Summary, long CycleMillis, lo
 public static partial class SyncRunner
 {
     /// <summary>Runs `sync start` at the orchestrator; <paramref name="render"/> shows its progress bar and tables.</summary>
-    public static async Task<SyncRun> StartAsync(LocalCluster cluster, bool render)
+    public static async Task<SyncRun> StartAsync(LocalCluster cluster, bool render, string[]? options = null)
     {
         await using var client = await CommandClient.ConnectAsync(cluster.OrchestratorEndpoint, cluster.Token, TimeSpan.FromSeconds(5));
         var replies = new List<Reply>();
         async IAsyncEnumerable<Reply> Keep()
         {
-            await foreach (var reply in client.RunAsync(["sync", "start"]))
+            await foreach (var reply in client.RunAsync(["sync", "start", .. options ?? []]))
             {
                 replies.Add(reply);
                 yield return reply;

@@ -11,17 +11,22 @@ internal static class Asking
     /// <summary>
     /// Asks and expects a <typeparamref name="T"/>. A <see cref="HubFailed"/> answer, another reply type or no answer
     /// within <paramref name="timeout"/> throws a <see cref="ClusterStepException"/> that starts with <paramref name="what"/>.
+    /// <paramref name="lost"/> ends the wait early: the member that was to answer left the cluster.
     /// </summary>
-    public static async Task<T> AskFor<T>(this IActorRef target, object message, TimeSpan timeout, string what)
+    public static async Task<T> AskFor<T>(this IActorRef target, object message, TimeSpan timeout, string what, CancellationToken lost = default)
     {
         object reply;
         try
         {
-            reply = await target.Ask<object>(message, timeout);
+            reply = await target.Ask<object>(message, timeout, lost);
         }
         catch (AskTimeoutException error)
         {
             throw new ClusterStepException($"{what}: no answer from {target.Path} within {timeout.TotalSeconds:0.#} s.", error);
+        }
+        catch (OperationCanceledException error) when (lost.IsCancellationRequested)
+        {
+            throw new ClusterStepException($"{what}: {target.Path} was lost (its member left the cluster) before it answered.", error);
         }
         return reply switch
         {

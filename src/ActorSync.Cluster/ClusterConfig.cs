@@ -72,6 +72,8 @@ public static class ClusterConfig
         new("ACTORSYNC_JOURNAL_MYSQL", "actorsync.member.journal.mysql", SettingKind.Text, "node journal in MariaDB: its connection string"),
         new("ACTORSYNC_SOURCE_LATENCY", "actorsync.hub.source-link.latency", SettingKind.Text, "eval only: the shaped source link's latency, e.g. 20ms"),
         new("ACTORSYNC_SOURCE_BANDWIDTH", "actorsync.hub.source-link.bytes-per-second", SettingKind.Number, "eval only: the shaped source link's bytes per second (0: unshaped)"),
+        new("ACTORSYNC_CHAOS", "actorsync.chaos.enabled", SettingKind.Text, "chaos tests only: on lets nodes take `fault inject` (default off)"),
+        new("ACTORSYNC_CHAOS_ARM", "actorsync.chaos.arm-on-start", SettingKind.Text, "chaos tests only: a node damages packets from its start, FAULT:COUNT:KIND"),
         new("ACTORSYNC_TOKEN", "actorsync.member.commands.token", SettingKind.Text, "the command endpoint's token (required for it to listen)"),
         new("ACTORSYNC_COMMAND_HOST", "actorsync.member.commands.host", SettingKind.Text, "the command endpoint's bind address"),
         new("ACTORSYNC_COMMAND_PORT", "actorsync.member.commands.port", SettingKind.Number, "the command endpoint's port (0: off)"),

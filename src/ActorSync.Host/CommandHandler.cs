@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using ActorSync.Cluster.Nodes;
 using ActorSync.Cluster.Orchestration;
 using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
@@ -14,7 +15,10 @@ namespace ActorSync.Host;
 /// What the command endpoint can do on this member: cluster membership from this member's view, and the sync state
 /// through the orchestrator singleton's proxy. Answers are reply lines; nothing here changes data except `sync start`.
 /// </summary>
-public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, OrchestratorSettings settings, string member)
+/// <param name="node">This member's NodeActor, on a node member.</param>
+/// <param name="chaos">actorsync.chaos.enabled: `fault inject` works only then.</param>
+public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, OrchestratorSettings settings, string member,
+    IActorRef? node = null, bool chaos = false)
 {
     private static readonly TimeSpan Quick = TimeSpan.FromSeconds(5);
 
@@ -34,6 +38,9 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         ("recovery status", "the current mode, mode changes and the last recoveries"),
         ("db status", "source and destination health, as the hubs see it"),
         ("log peek [--lines N]", "this member's recent log lines"),
+        ("fault inject FAULT [--count N] [--kind K]", "chaos testing on a node member (actorsync.chaos.enabled): damage its next N packets " +
+            "of kind K (any, batch, xor, rlnc) by FAULT (flip, truncate, duplicate, reorder, wrong-coefficients), or send N unknown-message to every other node"),
+        ("fault status", "chaos testing on a node member: the armed fault and the packets damaged so far"),
         ("help", "this list"),
     ];
 
@@ -56,6 +63,8 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
             "sync status" => SyncStatusAsync(),
             "recovery status" => RecoveryStatusAsync(),
             "db status" => DbStatusAsync(),
+            "fault inject" => FaultInjectAsync(args),
+            "fault status" => FaultInjectAsync(["fault", "inject", "status", "--count", "0"]),
             "log peek" => One(Reply.Grid($"last log lines of {member}", ["line"],
                 RecentLog.Last(IntOption(args, "--lines", 20)).Select(l => new[] { l }))),
             _ => One(Reply.Failure($"unknown command '{string.Join(' ', args)}'; `help` lists the commands.")),
@@ -315,6 +324,38 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         foreach (var missing in new[] { settings.SourceHub, settings.DestinationHub }.Where(h => roster.Hubs.All(r => r.Hub != h)))
             rows.Add([missing, "?", "hub not registered", ""]);
         yield return Reply.Grid("databases", ["hub", "database", "health", "last error"], rows);
+    }
+
+    private async IAsyncEnumerable<Reply> FaultInjectAsync(string[] args)
+    {
+        var fault = args.Skip(2).FirstOrDefault(a => !a.StartsWith('-'));
+        bool status = fault == "status";
+        int count = status ? 0 : IntOption(args, "--count", 1);
+        var kind = StringOption(args, "--kind") ?? "any";
+        string? refused = !chaos ? $"{member}: fault injection is off (actorsync.chaos.enabled = off; ACTORSYNC_CHAOS=on turns it on, for chaos tests only)."
+            : node is null ? $"{member} is not a node: packet faults are injected at a node's endpoint."
+            : fault is null ? "fault inject needs a FAULT: " + string.Join(", ", PacketGremlin.Faults.Keys.Append("unknown-message")) + "."
+            : null;
+        if (refused is not null)
+        {
+            yield return Reply.Failure(refused);
+            yield break;
+        }
+        if (fault == "unknown-message")
+        {
+            // Over remoting, to every other node: a message type none of them handles.
+            var peers = Cluster().State.Members.Where(m => m.HasRole("node") && !m.Address.Equals(Cluster().SelfAddress)).ToArray();
+            for (int i = 0; i < count; i++)
+                foreach (var peer in peers)
+                    system.ActorSelection($"{peer.Address}/user/node-*").Tell(new ChaosNoise(System.Text.Encoding.UTF8.GetBytes($"noise {i} from {member}")));
+            yield return Reply.Line($"{member}: sent {count} unknown message(s) to each of {peers.Length} other nodes");
+            yield break;
+        }
+        var armed = await node!.Ask<PacketFaultArmed>(new ArmPacketFault(fault!, count, kind), Quick);
+        yield return armed.Refused.Length > 0 ? Reply.Failure($"{member}: {armed.Refused}")
+            : status ? Reply.Grid($"packet faults at {member}", ["armed", "remaining", "damaged"],
+                [[armed.Fault.Length > 0 ? armed.Fault : "none", armed.Remaining.ToString(CultureInfo.InvariantCulture), armed.Damaged.ToString(CultureInfo.InvariantCulture)]])
+            : Reply.Line($"{member}: the next {armed.Remaining} {kind} packet(s) arriving will be damaged: {fault} ({PacketGremlin.Faults[fault!]})");
     }
 
     private static string? StringOption(string[] args, params string[] names)

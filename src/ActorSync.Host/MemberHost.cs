@@ -93,6 +93,8 @@ public sealed class MemberHost : IAsyncDisposable
         IActorRef? local = null;
         var healthInterval = config.GetTimeSpan("actorsync.hub.health-interval", TimeSpan.FromSeconds(1));
         int restateEvery = config.GetInt("actorsync.hub.restate-every", 10);
+        bool chaos = config.GetBoolean("actorsync.chaos.enabled", false);
+        if (chaos) log.Warning("chaos testing is on: this member accepts `fault inject` (never in production)");
         switch (Settings.Role)
         {
             case "orchestrator":
@@ -122,15 +124,20 @@ public sealed class MemberHost : IAsyncDisposable
                 break;
             }
             case "node":
-                local = System.ActorOf(NodeActor.Props(Settings.Node - 1, config.GetInt("actorsync.node.snapshot-every", 50), registry: proxy,
-                    registerEvery: config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5))), $"node-{Settings.Node}");
+            {
+                int snapshotEvery = config.GetInt("actorsync.node.snapshot-every", 50);
+                var registerEvery = config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5));
+                local = System.ActorOf(chaos
+                    ? NodeActor.WithPacketFaults(Settings.Node - 1, snapshotEvery, proxy, registerEvery, config.GetString("actorsync.chaos.arm-on-start", ""))
+                    : NodeActor.Props(Settings.Node - 1, snapshotEvery, registry: proxy, registerEvery: registerEvery), $"node-{Settings.Node}");
+            }
                 break;
         }
         if (_metrics is not null) System.ActorOf(MetricsCollector.Props(Settings.Role, local, orchestration.SourceHub), "metrics");
 
         if (Settings.CommandPort > 0 && Settings.Token.Length > 0)
             _commands = new CommandEndpoint(Settings.CommandHost, Settings.CommandPort, Settings.Token,
-                new CommandHandler(System, proxy, orchestration, Settings.Name), log);
+                new CommandHandler(System, proxy, orchestration, Settings.Name, Settings.Role == "node" ? local : null, chaos), log);
         else if (Settings.CommandPort > 0)
             log.Warning("the command endpoint is off: no token is set (ACTORSYNC_TOKEN)");
         log.Info("{0} started at {1}; commands {2}; metrics {3}", Settings.Name, Akka.Cluster.Cluster.Get(System).SelfAddress,

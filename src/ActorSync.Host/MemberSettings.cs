@@ -39,6 +39,7 @@ public sealed record MemberSettings(
         int node = m.GetInt("node");
         if (role == "node" && (node < 1 || node > nodes))
             throw new ConfigurationException($"actorsync.member.node (ACTORSYNC_NODE) = {node}: a node's index must be 1 to K = {nodes} (ACTORSYNC_K).");
+        CheckSeeds(config.GetStringList("akka.cluster.seed-nodes") ?? []);
         var settings = new MemberSettings(role, node,
             m.GetString("data-dir", "data"),
             m.GetString("source.mysql", ""),
@@ -64,6 +65,26 @@ public sealed record MemberSettings(
         if (role == "node" && settings.JournalKind == "mariadb" && settings.JournalMySql.Length == 0)
             throw new ConfigurationException("a MariaDB journal needs actorsync.member.journal.mysql (ACTORSYNC_JOURNAL_MYSQL), a connection string.");
         return settings;
+    }
+
+    /// <summary>A seed with another system name or no port is never joined, silently: refuse it up front.</summary>
+    private static void CheckSeeds(IList<string> seeds)
+    {
+        foreach (var seed in seeds)
+        {
+            Akka.Actor.Address address;
+            try
+            {
+                address = Akka.Actor.Address.Parse(seed);
+            }
+            catch (Exception error) when (error is UriFormatException or ArgumentException or FormatException)
+            {
+                throw new ConfigurationException($"akka.cluster.seed-nodes (ACTORSYNC_SEEDS): '{seed}' is not a member address like akka.tcp://actorsync@host:4053 ({error.Message}).");
+            }
+            if (address.System != "actorsync" || address.Host is not { Length: > 0 } || address.Port is not (> 0 and <= 65535))
+                throw new ConfigurationException($"akka.cluster.seed-nodes (ACTORSYNC_SEEDS): '{seed}' must name the system actorsync, a host and a port, " +
+                                                 "like akka.tcp://actorsync@host:4053.");
+        }
     }
 
     private static int Port(Config section, string key)

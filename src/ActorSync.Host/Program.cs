@@ -30,6 +30,8 @@ catch (Exception error) when (error is ConfigurationException or InvalidOperatio
     return 2;
 }
 
+bool joined = false;
+Akka.Cluster.Cluster.Get(host.System).RegisterOnMemberUp(() => joined = true);
 var stopping = new TaskCompletionSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.TrySetResult(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.TrySetResult(); });
@@ -38,5 +40,9 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 // so `restart: on-failure` (compose) or the launcher starts it again.
 var finished = await Task.WhenAny(stopping.Task, host.System.WhenTerminated);
 bool asked = finished == stopping.Task;
+if (!asked && !joined)
+    Console.Error.WriteLine($"actorsync-host: {host.Settings.Name} could not join the cluster: no seed answered " +
+                            $"({string.Join(", ", host.System.Settings.Config.GetStringList("akka.cluster.seed-nodes"))}; ACTORSYNC_SEEDS) within " +
+                            $"{host.System.Settings.Config.GetTimeSpan("akka.cluster.shutdown-after-unsuccessful-join-seed-nodes")}.");
 await host.DisposeAsync();
 return asked ? 0 : 3;

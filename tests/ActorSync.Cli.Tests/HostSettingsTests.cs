@@ -13,6 +13,9 @@ public class HostSettingsTests : IDisposable
         { "ACTORSYNC_ROLE=hub-c", [], "hub-c needs its destination" },
         { "ACTORSYNC_ROLE=node", ["ACTORSYNC_NODE=9", "ACTORSYNC_K=4"], "actorsync.member.node (ACTORSYNC_NODE) = 9: a node's index must be 1 to K = 4" },
         { "ACTORSYNC_ROLE=node", ["ACTORSYNC_NODE=1", "ACTORSYNC_JOURNAL=postgres"], "actorsync.member.journal.kind (ACTORSYNC_JOURNAL) = 'postgres'" },
+        { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_SEEDS=akka.tcp://other@127.0.0.1:4053"], "akka.cluster.seed-nodes (ACTORSYNC_SEEDS): 'akka.tcp://other@127.0.0.1:4053' must name the system actorsync" },
+        { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_SEEDS=127.0.0.1:4053"], "akka.cluster.seed-nodes (ACTORSYNC_SEEDS): '127.0.0.1:4053' is not a member address" },
+        { "ACTORSYNC_ROLE=orchestrator", ["ACTORSYNC_K=4", "ACTORSYNC_R=4"], "actorsync.orchestrator.nodes/redundancy/eta = 4/4/1 (ACTORSYNC_K/_R/_ETA): redundancy (r) must be between 1 and K−1 = 3; got 4." },
     };
 
     [Theory]

@@ -50,6 +50,46 @@ public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Chaos_packet_faults_are_refused_unless_enabled_and_damaged_batches_are_rejected_then_resent()
+    {
+        var (batches, manifest) = Dataset();
+        var plain = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50), "plain");
+        plain.Tell(new ArmPacketFault("flip", 1, "batch"), TestActor);
+        Assert.Contains("packet faults are off", ExpectMsg<PacketFaultArmed>(Patience).Refused);
+
+        var node = Sys.ActorOf(NodeActor.WithPacketFaults(1, 50, null, TimeSpan.FromSeconds(5), armOnStart: "flip:1:batch"), "chaos");
+        node.Tell(new StoreBatch(1, 0, batches[0], manifest.BatchDigests[0]), TestActor);
+        Assert.Contains("damaged in transit", ExpectMsg<BatchRejected>(Patience).Reason);
+        node.Tell(new StoreBatch(1, 0, batches[0], manifest.BatchDigests[0]), TestActor); // sent again: the fault is spent
+        ExpectMsg<BatchStored>(Patience);
+
+        node.Tell(new ArmPacketFault("reorder", 1, "batch"), TestActor);
+        Assert.Equal(1, ExpectMsg<PacketFaultArmed>(Patience).Remaining);
+        node.Tell(new StoreBatch(1, 1, batches[1], manifest.BatchDigests[1]), TestActor); // held back …
+        node.Tell(new StoreBatch(1, 2, batches[2], manifest.BatchDigests[2]), TestActor); // … until this one overtakes it
+        Assert.Equal([2, 1], new[] { ExpectMsg<BatchStored>(Patience).Batch, ExpectMsg<BatchStored>(Patience).Batch });
+
+        node.Tell(new ArmPacketFault("status", 0, "any"), TestActor);
+        var status = ExpectMsg<PacketFaultArmed>(Patience);
+        node.Tell(GetHoldings.Instance, TestActor);
+        Assert.Equal((0, 2), (status.Remaining, status.Damaged));
+        Assert.Equal([0, 1, 2], ExpectMsg<Holdings>(Patience).Batches);
+    }
+
+    [Fact]
+    public void A_message_no_node_handles_is_dropped_and_the_node_goes_on()
+    {
+        var (batches, manifest) = Dataset();
+        var node = Sys.ActorOf(NodeActor.Props(0, snapshotEvery: 50));
+
+        node.Tell(new ChaosNoise([1, 2, 3]), TestActor);
+        node.Tell(new StoreBatch(1, 0, batches[0], manifest.BatchDigests[0]), TestActor);
+
+        ExpectMsg<BatchStored>(Patience); // and no reply to the noise
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public void A_damaged_batch_is_rejected_and_not_cached()
     {
         var (batches, manifest) = Dataset();

@@ -171,6 +171,22 @@ public class SqliteSourceTests(MariaDbServer server) : IDisposable
         Assert.False(await BankSeeder.TableExistsAsync(source, "other"));
     }
 
+    [Theory]
+    [InlineData("bank`; DROP TABLE bank; --")]
+    [InlineData("bank; DROP TABLE bank")]
+    [InlineData("1bank")]
+    [InlineData("")]
+    public async Task Seeding_refuses_a_hostile_table_name_and_creates_nothing(string name)
+    {
+        var source = await SeededAsync("hostile.db");
+
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => BankSeeder.SeedAsync(source, name, BankRow.Generate(3), replace: true));
+
+        Assert.Contains($"table name '{name}' is refused", error.Message);
+        Assert.Equal(["bank"], Strings(source.FilePath, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"));
+        Assert.Equal(["4521"], Strings(source.FilePath, "SELECT COUNT(*) FROM bank"));
+    }
+
     private async Task<SqliteSource> SeededAsync(string file)
     {
         var source = new SqliteSource(_temp.File(file));

@@ -98,13 +98,17 @@ public class SyncTests(MariaDbServer server) : IDisposable
         var source = await SeededAsync("bank_verify", "bank.csv");
         using var destination = new SqliteDestination(_temp.File("verify.db"));
         await DirectSync.RunAsync(source, destination, batchCount: 6);
-        destination.Execute("UPDATE bank SET balance = 0 WHERE id = 17; DELETE FROM bank WHERE id = 18");
+        destination.Execute("UPDATE bank SET balance = -987654 WHERE id = 17 OR id BETWEEN 100 AND 119; DELETE FROM bank WHERE id = 18; " +
+                            "UPDATE bank SET id = 999999 WHERE id = 19");
 
         var comparison = (await Verifier.CompareAsync(source, destination, await source.DiscoverAsync())).Single();
 
         Assert.False(comparison.Equal);
         Assert.Contains("id=17: differs", comparison.Differences);
         Assert.Contains("id=18: only in source", comparison.Differences);
+        Assert.Equal(Verifier.MaxDifferencesNamed, comparison.Differences.Count);
+        Assert.Equal(21 + 1 + 1, comparison.RowsLost); // 21 changed, id 18 deleted, id 19 moved away
+        Assert.Equal(1, comparison.RowsExtra);          // id 999999
     }
 
     [Fact]

@@ -34,20 +34,32 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
     private XorPeelingDecoder? _xor;
     private RlncDecoder? _rlnc;
     private RlncEncoder? _encoder;
+    private readonly PacketGremlin? _gremlin;
+    private (object Packet, IActorRef Sender)? _held;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="registry">The orchestrator (a singleton proxy): told <see cref="RegisterNode"/> once the journal is
     /// replayed and every <paramref name="registerEvery"/> after, so an orchestrator that just took over learns the node.</param>
-    public static Props Props(int node, int snapshotEvery, LinkCounters? counters = null, IActorRef? registry = null, TimeSpan? registerEvery = null) =>
-        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, counters, registry, registerEvery ?? TimeSpan.FromSeconds(5)));
+    /// <param name="packetFaults">Chaos testing only: accept <see cref="ArmPacketFault"/> and damage packets on arrival.</param>
+    public static Props Props(int node, int snapshotEvery, LinkCounters? counters = null, IActorRef? registry = null, TimeSpan? registerEvery = null,
+        bool packetFaults = false) =>
+        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, counters, registry, registerEvery ?? TimeSpan.FromSeconds(5), packetFaults));
+
+    /// <summary>Chaos testing: a node that damages packets, armed from its first one with "FAULT:COUNT:KIND" if given.</summary>
+    public static Props WithPacketFaults(int node, int snapshotEvery, IActorRef? registry, TimeSpan registerEvery, string armOnStart) =>
+        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, null, registry, registerEvery, true, armOnStart));
 
     public static string PersistenceIdFor(int node) => $"actorsync-node-{node + 1}";
 
     public override string PersistenceId => PersistenceIdFor(_node);
 
-    public NodeActor(int node, int snapshotEvery, LinkCounters? counters, IActorRef? registry, TimeSpan registerEvery)
+    public NodeActor(int node, int snapshotEvery, LinkCounters? counters, IActorRef? registry, TimeSpan registerEvery, bool packetFaults,
+        string armOnStart = "")
     {
+        _gremlin = packetFaults ? new PacketGremlin(node) : null;
+        if (_gremlin is not null && armOnStart.Length > 0 && _gremlin.Arm(armOnStart) is { } refused)
+            throw new ArgumentException($"actorsync.chaos.arm-on-start: {refused}", nameof(armOnStart));
         if (snapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(snapshotEvery), snapshotEvery, "actorsync.node.snapshot-every must be at least 1.");
         if (registerEvery <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(registerEvery), registerEvery, "actorsync.node.register-every must be positive.");
         _node = node;
@@ -80,7 +92,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
             _manifest?.BatchDigests.ToArray() ?? [], _catalog)));
 
         Command<StoreManifest>(StoreManifest);
-        Command<StoreBatch>(Store);
+        Command<StoreBatch>(store => Arrive(store, Store));
         Command<GetBatch>(Serve);
         Command<GetHoldings>(_ => Sender.Tell(new Holdings(_node, _dataset, _cache.Keys.Order().ToArray(), _decoded.Keys.Order().ToArray(), JournalBytes())));
         Command<DropCache>(_ =>
@@ -95,9 +107,12 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
             });
         });
         Command<CacheDecoded>(KeepDecoded);
-        Command<XorPacketMessage>(DecodeXor);
+        Command<XorPacketMessage>(packet => Arrive(packet, DecodeXor));
         Command<EncodeRecovery>(EncodeRlnc);
-        Command<RlncPacketMessage>(DecodeRlnc);
+        Command<RlncPacketMessage>(packet => Arrive(packet, DecodeRlnc));
+        Command<ArmPacketFault>(Arm);
+        Command<Delivered>(delivered => Handle(delivered.Packet));
+        Command<ReleaseHeld>(_ => ReleaseHeldPacket());
 
         Command<SaveSnapshotSuccess>(success =>
         {
@@ -158,6 +173,59 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
             SaveSnapshotSoon(force: false);
             requester.Tell(new BatchStored(_node, cached.Dataset, cached.Batch));
         });
+    }
+
+    /// <summary>A packet arrives: straight to its handler, unless chaos testing armed a fault for it.</summary>
+    private void Arrive<T>(T packet, Action<T> handle) where T : notnull
+    {
+        if (_gremlin?.Fault is null)
+        {
+            handle(packet);
+            ReleaseHeldPacket();
+            return;
+        }
+        var (now, hold) = _gremlin.Pass(packet);
+        _log.Warning("node {0}: chaos: packet {1} arrives {2}", _node + 1, packet.GetType().Name, hold ? "held back" : $"as {now.Count} ({_gremlin.Damaged} damaged so far)");
+        if (hold)
+        {
+            ReleaseHeldPacket();
+            _held = (packet, Sender);
+            Timers.StartSingleTimer(ReleaseHeld.Instance, ReleaseHeld.Instance, TimeSpan.FromMilliseconds(500));
+            return;
+        }
+        // Copies after the first arrive later, as a network's duplicates would.
+        for (int i = 0; i < now.Count; i++)
+            if (i == 0) Handle(now[i]);
+            else Self.Tell(new Delivered(now[i]), Sender);
+        ReleaseHeldPacket();
+    }
+
+    private void Handle(object packet)
+    {
+        switch (packet)
+        {
+            case StoreBatch store: Store(store); break;
+            case XorPacketMessage xor: DecodeXor(xor); break;
+            case RlncPacketMessage rlnc: DecodeRlnc(rlnc); break;
+        }
+    }
+
+    /// <summary>A reordered packet goes in after the one that overtook it (or after a timeout, if none came).</summary>
+    private void ReleaseHeldPacket()
+    {
+        if (_held is not { } held) return;
+        _held = null;
+        Timers.Cancel(ReleaseHeld.Instance);
+        Self.Tell(new Delivered(held.Packet), held.Sender);
+    }
+
+    private void Arm(ArmPacketFault arm)
+    {
+        string refused = _gremlin is null ? "packet faults are off on this node (actorsync.chaos.enabled = off)"
+            : arm.Count == 0 ? "" : _gremlin.Arm(arm.Fault, arm.Count, arm.Kind) ?? "";
+        if (refused.Length == 0 && arm.Count > 0)
+            _log.Warning("node {0}: chaos: the next {1} {2} packet(s) will be damaged: {3}", _node + 1, arm.Count, arm.Kind, arm.Fault);
+        Sender.Tell(new PacketFaultArmed(_node, _gremlin?.Fault ?? "", _gremlin?.Remaining ?? 0, _gremlin?.Damaged ?? 0, refused));
     }
 
     private void KeepDecoded(CacheDecoded keep)
@@ -342,6 +410,14 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
         _eventsSinceSnapshot = 0;
         SaveSnapshot(new NodeCacheSnapshot(_dataset, _cache.Values.OrderBy(b => b.Batch).ToArray(),
             _manifest?.BatchSize ?? 0, _manifest?.BatchDigests.ToArray() ?? [], _catalog));
+    }
+
+    /// <summary>A packet to handle past the gremlin: a duplicate, or one that was held back.</summary>
+    private sealed record Delivered(object Packet) : INoSerializationVerificationNeeded;
+
+    private sealed record ReleaseHeld : INoSerializationVerificationNeeded
+    {
+        public static readonly ReleaseHeld Instance = new();
     }
 
     private sealed record Reregister : INoSerializationVerificationNeeded

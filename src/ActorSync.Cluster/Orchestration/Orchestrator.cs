@@ -35,6 +35,9 @@ public sealed class Orchestrator : ReceiveActor
     private bool _destinationHealthy = true;
     private DatasetState? _dataset;
     private IActorRef? _cycle;
+    /// <summary>Per hub, cancelled when its worker dies while a cycle runs: that cycle's steps at the hub fail at once.</summary>
+    private readonly Dictionary<string, CancellationTokenSource> _hubLost = new();
+    private readonly Dictionary<IActorRef, string> _hubWorkers = new();
     private CycleProgress _progress = CycleProgress.Idle;
     private int _cycleNumber;
     private (string Kind, StartSync Request, List<IActorRef> Requesters)? _next;
@@ -102,7 +105,16 @@ public sealed class Orchestrator : ReceiveActor
         Receive<Terminated>(terminated =>
         {
             _subscribers.Remove(terminated.ActorRef);
+            if (_hubWorkers.Remove(terminated.ActorRef, out var lostHub))
+            {
+                // A hub's member left (a crash, a kill -9), maybe after its restart already registered again: a
+                // step of the running cycle waiting on it fails now, not after the long-step timeout.
+                if (_hubs.TryGetValue(lostHub, out var current) && current.Worker.Equals(terminated.ActorRef)) _hubs.Remove(lostHub);
+                _log.Warning("hub {0} worker {1} is lost; the running cycle's steps at it fail now", lostHub, terminated.ActorRef.Path);
+                if (_hubLost.TryGetValue(lostHub, out var lost)) lost.Cancel();
+            }
             if (terminated.ActorRef.Equals(_cycle)) _cycle = null; // stopped without reporting: let the next one run
+            if (_cycle is null) DisposeHubLost();
         });
         Receive<GetMode>(_ => Sender.Tell(new ModeStatus(_mode, _sourceHealthy, _destinationHealthy, _nodesDown.ToArray(), _history.ToArray())));
         Receive<GetSyncStatus>(_ => Sender.Tell(new SyncStatus(_cycle is not null, _progress, _reports.ToArray())));
@@ -119,6 +131,8 @@ public sealed class Orchestrator : ReceiveActor
     {
         if (_hubs.TryGetValue(hub.Hub, out var known) && known.Supervisor.Equals(hub.Supervisor) && known.Worker.Equals(hub.Worker)) return;
         _hubs[hub.Hub] = (hub.Supervisor, hub.Worker);
+        _hubWorkers[hub.Worker] = hub.Hub;
+        Context.Watch(hub.Worker);
         _log.Info("hub {0} registered ({1})", hub.Hub, hub.Worker.Path);
         if (hub.Hub == _settings.SourceHub)
             foreach (var (node, actor) in _nodes) hub.Supervisor.Tell(new WatchNode(node, actor));
@@ -158,7 +172,7 @@ public sealed class Orchestrator : ReceiveActor
             _nodes.Where(n => !_nodesDown.Contains(n.Key)).ToDictionary(n => n.Key, n => n.Value),
             _hubs.TryGetValue(_settings.SourceHub, out var source) ? source.Worker : null,
             _hubs.TryGetValue(_settings.DestinationHub, out var destination) ? destination.Worker : null,
-            _dataset);
+            _dataset, HubLostToken(_settings.SourceHub), HubLostToken(_settings.DestinationHub));
         _log.Info("cycle {0} ({1}) starts in {2} mode with node(s) {3}", _cycleNumber, kind, _mode, string.Join(", ", setup.Nodes.Keys.Order().Select(n => n + 1)));
         _cycle = Context.ActorOf(SyncCycle.Props(setup), $"cycle-{_cycleNumber}");
         _progress = new CycleProgress(_cycleNumber, kind, "starting", 0, 1);
@@ -167,8 +181,17 @@ public sealed class Orchestrator : ReceiveActor
         _waiting.AddRange(requesters);
     }
 
+    private CancellationToken HubLostToken(string hub) => (_hubLost[hub] = new CancellationTokenSource()).Token;
+
+    private void DisposeHubLost()
+    {
+        foreach (var source in _hubLost.Values) source.Dispose();
+        _hubLost.Clear();
+    }
+
     private void Finished(CycleFinished finished)
     {
+        DisposeHubLost();
         if (_cycle is not null) Context.Unwatch(_cycle);
         _cycle = null;
         _progress = CycleProgress.Idle;

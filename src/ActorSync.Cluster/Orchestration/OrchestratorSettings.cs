@@ -35,7 +35,7 @@ public sealed record OrchestratorSettings(
         }
         catch (ArgumentException error)
         {
-            throw new ConfigurationException($"actorsync.orchestrator.nodes/redundancy/eta = {nodes}/{redundancy}/{eta}: {error.Message}");
+            throw new ConfigurationException($"actorsync.orchestrator.nodes/redundancy/eta = {nodes}/{redundancy}/{eta} (ACTORSYNC_K/_R/_ETA): {error.Message.Split(" (Parameter", 2)[0]}");
         }
         var schemeName = section.GetString("scheme", "leader");
         if (!DeliveryCost.Names.TryGetValue(schemeName, out var scheme))

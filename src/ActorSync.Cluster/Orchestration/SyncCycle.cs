@@ -22,7 +22,9 @@ public sealed record CycleSetup(
     IReadOnlyDictionary<int, IActorRef> Nodes,
     IActorRef? Source,
     IActorRef? Destination,
-    DatasetState? Current);
+    DatasetState? Current,
+    CancellationToken SourceLost = default,
+    CancellationToken DestinationLost = default);
 
 /// <summary>Sent to the orchestrator when the cycle ends, with the dataset the nodes now hold (null if none is known).</summary>
 public sealed record CycleFinished(CycleReport Report, DatasetState? Dataset) : INoSerializationVerificationNeeded;
@@ -138,7 +140,7 @@ public sealed class SyncCycle : ReceiveActor
         try
         {
             prepared = await source.AskFor<SnapshotPrepared>(new PrepareSnapshot(id, _placement.BatchCount, _settings.Tables),
-                _settings.LongStepTimeout, $"snapshotting the source at {_settings.SourceHub}");
+                _settings.LongStepTimeout, $"snapshotting the source at {_settings.SourceHub}", _setup.SourceLost);
         }
         catch (ClusterStepException error) when (_dataset is not null && _settings.RecoverWhenSourceDown)
         {
@@ -175,11 +177,11 @@ public sealed class SyncCycle : ReceiveActor
     {
         var destination = Destination();
         var collected = await destination.AskFor<ChangesCollected>(new CollectChanges(dataset.Catalog), _settings.LongStepTimeout,
-            $"collecting local changes at {_settings.DestinationHub}");
+            $"collecting local changes at {_settings.DestinationHub}", _setup.DestinationLost);
         if (collected.Keys == 0) return;
         _links.Count(ReverseLink, collected.ChangeSet.Length);
         _reverse = await source.AskFor<ChangesResolved>(new ResolveChanges(dataset.Catalog, collected.ChangeSet, _setup.Request.Policy, _setup.Request.TablePolicies),
-            _settings.LongStepTimeout, $"writing {collected.Keys} changed key(s) to the source at {_settings.SourceHub}");
+            _settings.LongStepTimeout, $"writing {collected.Keys} changed key(s) to the source at {_settings.SourceHub}", _setup.SourceLost);
         _links.Count(ReverseLink, _reverse.Resolution.Length);
         await destination.AskFor<ChangesCompleted>(new CompleteChanges(dataset.Catalog, _reverse.Resolution), _settings.AskTimeout,
             $"recording the reverse sync at {_settings.DestinationHub}");
@@ -442,7 +444,7 @@ public sealed class SyncCycle : ReceiveActor
         _log.Info("cycle {0}: node {1} sends dataset {2} to {3}", _setup.Cycle, chosen + 1, dataset.Dataset, _settings.DestinationHub);
         _applied = await Destination().AskFor<DatasetApplied>(
             new ApplyDataset(dataset.Dataset, dataset.BatchSize, dataset.Digests, dataset.Catalog, _alive[chosen], _setup.Request.Bidirectional),
-            _settings.LongStepTimeout, $"applying dataset {dataset.Dataset} at {_settings.DestinationHub}");
+            _settings.LongStepTimeout, $"applying dataset {dataset.Dataset} at {_settings.DestinationHub}", _setup.DestinationLost);
         if (_applied.BytesReceived > 0)
         {
             int batches = (int)(_applied.BytesReceived / Math.Max(1, dataset.BatchSize));

@@ -93,3 +93,17 @@ public sealed record RlncAccepted(int Node, long Dataset, string Outcome, int Ra
 public sealed record CacheDecoded(long Dataset, int[] Batches) : INodeProtocol;
 
 public sealed record DecodedCached(int Node, long Dataset, int[] Batches) : INodeProtocol;
+
+/// <summary>
+/// Chaos testing only (actorsync.chaos.enabled): damage the next <paramref name="Count"/> packets that reach this node
+/// of kind <paramref name="Kind"/> (any, batch, xor, rlnc) in the way <paramref name="Fault"/> names (see
+/// <see cref="ActorSync.Cluster.Nodes.PacketGremlin"/>). Count 0 only asks how the gremlin stands.
+/// </summary>
+public sealed record ArmPacketFault(string Fault, int Count, string Kind) : INodeProtocol;
+
+/// <summary>The fault armed (or still armed for <paramref name="Remaining"/> packets), the packets damaged since the
+/// node started, or <paramref name="Refused"/> says why not.</summary>
+public sealed record PacketFaultArmed(int Node, string Fault, int Remaining, int Damaged, string Refused) : INodeProtocol;
+
+/// <summary>A message no actor handles: what a peer of another version might send. Nodes must log it and go on.</summary>
+public sealed record ChaosNoise(byte[] Data) : INodeProtocol;

@@ -17,12 +17,26 @@ public static class BankSeeder
         _ => throw new ArgumentException($"unknown source {source.Name}", nameof(source)),
     };
 
-    public static Task<long> SeedAsync(ISyncSource source, string table, IEnumerable<BankRow> rows, bool replace, CancellationToken cancellation = default) => source switch
+    /// <summary>
+    /// The seeder creates tables, so it takes plain names only (letters, digits, _ and $, up to 64, not starting with
+    /// a digit): a name like "bank`; DROP TABLE x" is quoted safely anyway, but is almost surely a mistake or an attack.
+    /// </summary>
+    public static void CheckTableName(string table)
     {
-        MySqlSource mysql => SeedAsync(mysql, table, rows, replace, cancellation),
-        SqliteSource sqlite => Task.Run(() => SeedSqlite(sqlite, table, rows, replace), cancellation),
-        _ => throw new ArgumentException($"unknown source {source.Name}", nameof(source)),
-    };
+        if (table.Length is 0 or > 64 || char.IsAsciiDigit(table[0]) || !table.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '$'))
+            throw new DataEdgeException($"table name '{table}' is refused: the seeder creates plain names only (letters, digits, _ and $; at most 64; not starting with a digit).");
+    }
+
+    public static Task<long> SeedAsync(ISyncSource source, string table, IEnumerable<BankRow> rows, bool replace, CancellationToken cancellation = default)
+    {
+        CheckTableName(table);
+        return source switch
+        {
+            MySqlSource mysql => SeedAsync(mysql, table, rows, replace, cancellation),
+            SqliteSource sqlite => Task.Run(() => SeedSqlite(sqlite, table, rows, replace), cancellation),
+            _ => throw new ArgumentException($"unknown source {source.Name}", nameof(source)),
+        };
+    }
 
     private static bool SqliteTableExists(string path, string table)
     {
@@ -98,6 +112,7 @@ public static class BankSeeder
     /// <param name="replace">Drop an existing table first; otherwise an existing table is an error.</param>
     public static async Task<long> SeedAsync(MySqlSource source, string table, IEnumerable<BankRow> rows, bool replace, CancellationToken cancellation = default)
     {
+        CheckTableName(table);
         await using var connection = await source.OpenAsync(cancellation);
         try
         {

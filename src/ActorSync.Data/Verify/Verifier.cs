@@ -7,7 +7,10 @@ using ActorSync.Data.Sqlite;
 namespace ActorSync.Data.Verify;
 
 /// <param name="Differences">The first differing keys, e.g. "id=42: changed", "id=7: only in source".</param>
-public sealed record TableComparison(string Table, long SourceRows, long DestinationRows, string SourceDigest, string DestinationDigest, IReadOnlyList<string> Differences)
+/// <param name="RowsLost">Source rows the destination lacks or holds differently (known only from a live-source comparison).</param>
+/// <param name="RowsExtra">Destination rows whose key the source does not have.</param>
+public sealed record TableComparison(string Table, long SourceRows, long DestinationRows, string SourceDigest, string DestinationDigest, IReadOnlyList<string> Differences,
+    long RowsLost = 0, long RowsExtra = 0)
 {
     public bool Equal => SourceDigest == DestinationDigest && SourceRows == DestinationRows;
 }
@@ -28,11 +31,10 @@ public static class Verifier
             var destinationDigest = new TableDigest(table);
             if (destination.HasTable(table.Name)) destination.ReadTable(table, destinationDigest.Add);
 
-            var differences = new List<string>();
             var chunks = sourceDigest.DifferingChunks(destinationDigest);
-            if (chunks.Count > 0)
-                differences.AddRange(await NameDifferencesAsync(source, destination, table, sourceDigest, chunks.ToHashSet(), cancellation));
-            results.Add(new TableComparison(table.Name, sourceDigest.Rows, destinationDigest.Rows, sourceDigest.Hex, destinationDigest.Hex, differences));
+            var (named, lost, extra) = chunks.Count == 0 ? ([], 0, 0)
+                : await DifferencesAsync(source, destination, table, sourceDigest, chunks.ToHashSet(), cancellation);
+            results.Add(new TableComparison(table.Name, sourceDigest.Rows, destinationDigest.Rows, sourceDigest.Hex, destinationDigest.Hex, named, lost, extra));
         }
         return results;
     }
@@ -58,8 +60,11 @@ public static class Verifier
         return results;
     }
 
-    /// <summary>Re-reads only the rows of the differing chunks on both sides and compares them key by key.</summary>
-    private static async Task<IReadOnlyList<string>> NameDifferencesAsync(ISyncSource source, SqliteDestination destination,
+    /// <summary>
+    /// Re-reads only the rows of the differing chunks on both sides and compares them key by key: the first keys
+    /// named, and how many source rows are missing or different, and how many destination rows are extra.
+    /// </summary>
+    private static async Task<(IReadOnlyList<string> Named, long Lost, long Extra)> DifferencesAsync(ISyncSource source, SqliteDestination destination,
         TableSchema table, TableDigest digest, HashSet<int> chunks, CancellationToken cancellation)
     {
         var sourceRows = new ChunkRows(table, digest, chunks);
@@ -76,11 +81,13 @@ public static class Verifier
         foreach (var (id, d) in destinationRows.Rows)
             if (!sourceRows.Rows.ContainsKey(id)) differences.Add((d.Key, "only in destination"));
 
-        return differences
+        var named = differences
             .OrderBy(d => Convert.ToHexString(d.Key), StringComparer.Ordinal)
             .Take(MaxDifferencesNamed)
             .Select(d => $"{CanonicalRows.DescribeKey(d.Key, table)}: {d.What}")
             .ToArray();
+        long extra = differences.Count(d => d.What == "only in destination");
+        return (named, differences.Count - extra, extra);
     }
 
     /// <summary>The rows of some chunks, by key; duplicate keys (tables without one) add their hashes.</summary>
