@@ -38,6 +38,7 @@ public sealed class Orchestrator : ReceiveActor
     /// <summary>Per hub, cancelled when its worker dies while a cycle runs: that cycle's steps at the hub fail at once.</summary>
     private readonly Dictionary<string, CancellationTokenSource> _hubLost = new();
     private readonly Dictionary<IActorRef, string> _hubWorkers = new();
+    private readonly Dictionary<int, CancellationTokenSource> _nodeLost = new();
     private CycleProgress _progress = CycleProgress.Idle;
     private int _cycleNumber;
     private (string Kind, StartSync Request, List<IActorRef> Requesters)? _next;
@@ -86,6 +87,7 @@ public sealed class Orchestrator : ReceiveActor
         {
             _nodesDown.Add(down.Node);
             _nodes.Remove(down.Node);
+            if (_nodeLost.TryGetValue(down.Node, out var lost)) lost.Cancel(); // the running cycle stops waiting on it
             _log.Warning("node {0} is down ({1}, reported by {2})", down.Node + 1, down.Reason, down.Hub);
         });
         Receive<NodeUp>(up =>
@@ -114,7 +116,7 @@ public sealed class Orchestrator : ReceiveActor
                 if (_hubLost.TryGetValue(lostHub, out var lost)) lost.Cancel();
             }
             if (terminated.ActorRef.Equals(_cycle)) _cycle = null; // stopped without reporting: let the next one run
-            if (_cycle is null) DisposeHubLost();
+            if (_cycle is null) DisposeLostTokens();
         });
         Receive<GetMode>(_ => Sender.Tell(new ModeStatus(_mode, _sourceHealthy, _destinationHealthy, _nodesDown.ToArray(), _history.ToArray())));
         Receive<GetSyncStatus>(_ => Sender.Tell(new SyncStatus(_cycle is not null, _progress, _reports.ToArray())));
@@ -172,7 +174,7 @@ public sealed class Orchestrator : ReceiveActor
             _nodes.Where(n => !_nodesDown.Contains(n.Key)).ToDictionary(n => n.Key, n => n.Value),
             _hubs.TryGetValue(_settings.SourceHub, out var source) ? source.Worker : null,
             _hubs.TryGetValue(_settings.DestinationHub, out var destination) ? destination.Worker : null,
-            _dataset, HubLostToken(_settings.SourceHub), HubLostToken(_settings.DestinationHub));
+            _dataset, HubLostToken(_settings.SourceHub), HubLostToken(_settings.DestinationHub), NodeLostTokens());
         _log.Info("cycle {0} ({1}) starts in {2} mode with node(s) {3}", _cycleNumber, kind, _mode, string.Join(", ", setup.Nodes.Keys.Order().Select(n => n + 1)));
         _cycle = Context.ActorOf(SyncCycle.Props(setup), $"cycle-{_cycleNumber}");
         _progress = new CycleProgress(_cycleNumber, kind, "starting", 0, 1);
@@ -183,15 +185,19 @@ public sealed class Orchestrator : ReceiveActor
 
     private CancellationToken HubLostToken(string hub) => (_hubLost[hub] = new CancellationTokenSource()).Token;
 
-    private void DisposeHubLost()
+    private Dictionary<int, CancellationToken> NodeLostTokens() =>
+        _nodes.Keys.Where(n => !_nodesDown.Contains(n)).ToDictionary(n => n, n => (_nodeLost[n] = new CancellationTokenSource()).Token);
+
+    private void DisposeLostTokens()
     {
-        foreach (var source in _hubLost.Values) source.Dispose();
+        foreach (var source in _hubLost.Values.Concat(_nodeLost.Values)) source.Dispose();
         _hubLost.Clear();
+        _nodeLost.Clear();
     }
 
     private void Finished(CycleFinished finished)
     {
-        DisposeHubLost();
+        DisposeLostTokens();
         if (_cycle is not null) Context.Unwatch(_cycle);
         _cycle = null;
         _progress = CycleProgress.Idle;

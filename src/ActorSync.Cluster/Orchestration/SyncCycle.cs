@@ -24,7 +24,8 @@ public sealed record CycleSetup(
     IActorRef? Destination,
     DatasetState? Current,
     CancellationToken SourceLost = default,
-    CancellationToken DestinationLost = default);
+    CancellationToken DestinationLost = default,
+    IReadOnlyDictionary<int, CancellationToken>? NodesLost = null);
 
 /// <summary>Sent to the orchestrator when the cycle ends, with the dataset the nodes now hold (null if none is known).</summary>
 public sealed record CycleFinished(CycleReport Report, DatasetState? Dataset) : INoSerializationVerificationNeeded;
@@ -191,7 +192,7 @@ public sealed class SyncCycle : ReceiveActor
     private async Task<long> NextDatasetIdAsync()
     {
         var holdings = await ForEachNodeAsync((node, actor) =>
-            actor.AskFor<Holdings>(GetHoldings.Instance, _settings.AskTimeout, $"asking node {node + 1} for its holdings"));
+            actor.AskFor<Holdings>(GetHoldings.Instance, _settings.AskTimeout, $"asking node {node + 1} for its holdings", NodeLost(node)));
         long highest = holdings.Values.Select(h => h.Dataset).Append(_dataset?.Dataset ?? 0).Max();
         return Math.Max(DateTime.UtcNow.Ticks, highest + 1);
     }
@@ -199,7 +200,7 @@ public sealed class SyncCycle : ReceiveActor
     private async Task InstallManifestAsync(DatasetState dataset)
     {
         var message = new StoreManifest(dataset.Dataset, dataset.BatchSize, dataset.Digests, dataset.Catalog);
-        var stored = await ForEachNodeAsync((node, actor) => actor.AskFor<ManifestStored>(message, _settings.AskTimeout, $"giving node {node + 1} the manifest"));
+        var stored = await ForEachNodeAsync((node, actor) => actor.AskFor<ManifestStored>(message, _settings.AskTimeout, $"giving node {node + 1} the manifest", NodeLost(node)));
         foreach (var (node, answer) in stored.Where(s => s.Value.Dataset != dataset.Dataset))
             Lost(node, new ClusterStepException($"node {node + 1} holds dataset {answer.Dataset}, newer than {dataset.Dataset}"));
     }
@@ -285,7 +286,7 @@ public sealed class SyncCycle : ReceiveActor
             Relay(node, packet.Payload.Length);
             try
             {
-                var accepted = await actor.AskFor<XorAccepted>(packet, _settings.AskTimeout, $"sending XOR packet P{packet.Index + 1} to node {node + 1}");
+                var accepted = await actor.AskFor<XorAccepted>(packet, _settings.AskTimeout, $"sending XOR packet P{packet.Index + 1} to node {node + 1}", NodeLost(node));
                 // A checksum failure means damage in transit: send it once more. Anything else is settled by the gap fill.
                 if (accepted.Outcome != nameof(XorAcceptOutcome.Rejected) || accepted.FailedVerification.Length > 0 || attempt == 2) return;
             }
@@ -342,7 +343,7 @@ public sealed class SyncCycle : ReceiveActor
     private async Task<DatasetState> DatasetFromNodesAsync()
     {
         var manifests = await ForEachNodeAsync((node, actor) =>
-            actor.AskFor<NodeManifest>(GetManifest.Instance, _settings.AskTimeout, $"asking node {node + 1} for its manifest"));
+            actor.AskFor<NodeManifest>(GetManifest.Instance, _settings.AskTimeout, $"asking node {node + 1} for its manifest", NodeLost(node)));
         var newest = manifests.Values.Where(m => m.BatchSize > 0).MaxBy(m => m.Dataset);
         return newest is null
             ? throw new ClusterStepException("no live node holds a dataset manifest yet: run a sync while the source is up first.")
@@ -368,14 +369,14 @@ public sealed class SyncCycle : ReceiveActor
         async Task SendAsync(int sender, IEnumerable<int> to)
         {
             var packet = await _alive[sender].AskFor<RlncPacketMessage>(new EncodeRecovery(dataset.Dataset, 1), _settings.AskTimeout,
-                $"asking node {sender + 1} for a recovery packet");
+                $"asking node {sender + 1} for a recovery packet", NodeLost(sender));
             _links.Count(LinkCounters.NodeEgress(sender), packet.Payload.Length);
             _links.Count(LinkCounters.PeerRecovery, packet.Payload.Length);
             _rlncPackets++;
             var receivers = to.Where(t => t != sender && !complete.Contains(t) && _alive.ContainsKey(t)).ToArray();
             foreach (var target in receivers) Relay(target, packet.Payload.Length);
             var replies = await Task.WhenAll(receivers.Select(target =>
-                _alive[target].AskFor<RlncAccepted>(packet, _settings.AskTimeout, $"sending a recovery packet to node {target + 1}")));
+                _alive[target].AskFor<RlncAccepted>(packet, _settings.AskTimeout, $"sending a recovery packet to node {target + 1}", NodeLost(target))));
             foreach (var reply in replies)
             {
                 lastReply[reply.Node] = reply;
@@ -402,7 +403,7 @@ public sealed class SyncCycle : ReceiveActor
         {
             var placed = _placement.BatchesOf(target).Where(b => !views[target].Cached.Contains(b)).ToArray();
             if (placed.Length > 0)
-                await _alive[target].AskFor<DecodedCached>(new CacheDecoded(dataset.Dataset, placed), _settings.AskTimeout, $"asking node {target + 1} to journal its recovered batches");
+                await _alive[target].AskFor<DecodedCached>(new CacheDecoded(dataset.Dataset, placed), _settings.AskTimeout, $"asking node {target + 1} to journal its recovered batches", NodeLost(target));
         }
     }
 
@@ -462,7 +463,7 @@ public sealed class SyncCycle : ReceiveActor
 
     private async Task<byte[]> FetchFromNodeAsync(int node, int batch, string link)
     {
-        var reply = await _alive[node].AskFor<object>(new GetBatch(batch), _settings.AskTimeout, $"fetching batch B{batch + 1} from node {node + 1}");
+        var reply = await _alive[node].AskFor<object>(new GetBatch(batch), _settings.AskTimeout, $"fetching batch B{batch + 1} from node {node + 1}", NodeLost(node));
         if (reply is not BatchData data)
             throw new ClusterStepException($"node {node + 1} no longer holds batch B{batch + 1}.");
         _links.Count(LinkCounters.NodeEgress(node), data.Data.Length);
@@ -478,7 +479,7 @@ public sealed class SyncCycle : ReceiveActor
         {
             Relay(node, data.Length);
             var reply = await _alive[node].AskFor<object>(new StoreBatch(dataset.Dataset, batch, data, digest), _settings.AskTimeout,
-                $"placing batch B{batch + 1} on node {node + 1}");
+                $"placing batch B{batch + 1} on node {node + 1}", NodeLost(node));
             if (reply is BatchStored) return;
             var reason = reply is BatchRejected rejected ? rejected.Reason : reply.GetType().Name;
             if (attempt == 2) throw new ClusterStepException($"node {node + 1} refused batch B{batch + 1} twice: {reason}");
@@ -489,7 +490,7 @@ public sealed class SyncCycle : ReceiveActor
     private async Task<Dictionary<int, NodeView>> HoldingsAsync(DatasetState dataset)
     {
         var answers = await ForEachNodeAsync((node, actor) =>
-            actor.AskFor<Holdings>(GetHoldings.Instance, _settings.AskTimeout, $"asking node {node + 1} for its holdings"));
+            actor.AskFor<Holdings>(GetHoldings.Instance, _settings.AskTimeout, $"asking node {node + 1} for its holdings", NodeLost(node)));
         return answers.ToDictionary(a => a.Key, a => a.Value.Dataset == dataset.Dataset
             ? new NodeView(a.Value.Batches.ToHashSet(), a.Value.Batches.Concat(a.Value.Decoded).ToHashSet())
             : new NodeView([], []));
@@ -519,6 +520,9 @@ public sealed class SyncCycle : ReceiveActor
         if (_alive.Count == 0) throw new ClusterStepException("no node answered: the cluster has no live nodes.");
         return answers;
     }
+
+    /// <summary>Cancelled when the node is reported down during the cycle: a wait on it ends then, not at the ask timeout.</summary>
+    private CancellationToken NodeLost(int node) => _setup.NodesLost?.GetValueOrDefault(node) ?? default;
 
     private void Lost(int node, Exception error)
     {
