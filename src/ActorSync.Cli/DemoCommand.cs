@@ -69,6 +69,7 @@ public static class DemoCommand
         LocalCluster? cluster = null;
         var steps = new List<Step>();
         var clock = Stopwatch.StartNew();
+        bool succeeded = false;
         try
         {
             // 1. The source.
@@ -157,13 +158,15 @@ public static class DemoCommand
                 console.WriteLine($"verification: {c.Table}: source {c.SourceRows} rows, destination {c.DestinationRows} rows, digests {(c.Equal ? "equal" : "DIFFER")}");
             console.WriteLine(equal ? $"demo verified: the destination equals the source after every fault ({clock.Elapsed.TotalSeconds:0} s)"
                 : "demo FAILED: see the outcomes above and the logs");
+            succeeded = equal;
             return equal ? 0 : 1;
         }
         finally
         {
             if (cluster is not null) await cluster.DisposeAsync();
             if (demoSource is not null) await demoSource.DisposeAsync();
-            if (keep) console.WriteLine($"kept {work}");
+            // A failed demo keeps its member logs: the error points at them.
+            if (keep || !succeeded) console.WriteLine($"kept {work} (member logs in its logs/ folder)");
             else TryDelete(work);
         }
     }

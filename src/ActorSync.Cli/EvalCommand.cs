@@ -146,6 +146,7 @@ public static class EvalCommand
         Directory.CreateDirectory(work);
         var rows = new List<Row>();
         var recoveries = new List<RecoveryResult>();
+        bool completed = false;
         try
         {
             await using var source = await LocalSource.StartAsync(mysql, sourceKind, work);
@@ -164,11 +165,14 @@ public static class EvalCommand
                                   $"relay {row.RelayPackets}/{row.ExpectedRelayPackets}, sync {row.ColdCycleMillis} ms cold, {row.CycleMillis} ms warm, CPU {row.CpuMillis} ms, " +
                                   $"peak {row.PeakMemberMiB} MiB/member — {(row.Verified ? "verified" : "NOT VERIFIED")}, counts {(row.CountsMatch ? "match" : "DIFFER")}");
             }
+            completed = rows.All(r => r.Verified && r.CountsMatch) && recoveries.All(r => r.Outcome == "verified");
         }
         finally
         {
             if (rows.Count > 0) Write(folder, rows, recoveries, data);
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
+            // A failed run keeps every member's logs: the error points at them.
+            if (!completed) console.WriteLine($"kept {work} (each run's member logs in run-N/logs)");
+            else try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
         }
         console.Write(Table(rows));
         bool ok = rows.All(r => r.Verified && r.CountsMatch) && recoveries.All(r => r.Outcome == "verified");

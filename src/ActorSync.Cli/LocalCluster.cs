@@ -261,7 +261,8 @@ public sealed partial class LocalCluster : IAsyncDisposable
                 {
                     var nodes = await QueryAsync(["node", "list"], cancellation);
                     int alive = nodes.Rows?.Count(r => r[1] == "alive") ?? 0;
-                    last = $"all members up; {alive} of {Nodes} nodes registered";
+                    var missing = nodes.Rows?.Where(r => r[1] != "alive").Select(r => $"{r[0]} {r[1]}") ?? [];
+                    last = $"all members up; {alive} of {Nodes} nodes registered and answering ({string.Join(", ", missing)})";
                     if (alive == Nodes) return;
                 }
             }

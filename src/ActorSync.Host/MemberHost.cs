@@ -127,9 +127,11 @@ public sealed class MemberHost : IAsyncDisposable
             {
                 int snapshotEvery = config.GetInt("actorsync.node.snapshot-every", 50);
                 var registerEvery = config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5));
-                local = System.ActorOf(chaos
+                var node = chaos
                     ? NodeActor.WithPacketFaults(Settings.Node - 1, snapshotEvery, proxy, registerEvery, config.GetString("actorsync.chaos.arm-on-start", ""))
-                    : NodeActor.Props(Settings.Node - 1, snapshotEvery, registry: proxy, registerEvery: registerEvery), $"node-{Settings.Node}");
+                    : NodeActor.Props(Settings.Node - 1, snapshotEvery, registry: proxy, registerEvery: registerEvery);
+                local = System.ActorOf(NodeActor.Supervised(node, config.GetTimeSpan("actorsync.node.restart-backoff.min", TimeSpan.FromSeconds(1)),
+                    config.GetTimeSpan("actorsync.node.restart-backoff.max", TimeSpan.FromSeconds(30))), $"node-{Settings.Node}");
             }
                 break;
         }

@@ -3,6 +3,7 @@ using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Pattern;
 using Microsoft.Data.Sqlite;
 
 namespace ActorSync.Cluster.Tests;
@@ -74,6 +75,38 @@ public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
         node.Tell(GetHoldings.Instance, TestActor);
         Assert.Equal((0, 2), (status.Remaining, status.Damaged));
         Assert.Equal([0, 1, 2], ExpectMsg<Holdings>(Patience).Batches);
+    }
+
+    [Fact]
+    public void A_node_whose_journal_cannot_be_replayed_is_started_again_and_registers_once_the_journal_is_readable()
+    {
+        var journal = _temp.File("unreadable.journal.db");
+        File.WriteAllText(journal, "this is not a SQLite database, so the replay times out");
+        // A short replay timeout, as a loaded machine or an absent journal database hits the default one.
+        var system = ActorSystem.Create("unreadable", ClusterConfig.Compose(
+            ConfigurationFactory.ParseString("akka.persistence.journal.sql.recovery-event-timeout = 1s"), ClusterConfig.ForNodeJournal(journal)));
+        try
+        {
+            var registry = CreateTestProbe(system);
+            var probe = CreateTestProbe(system);
+            var node = system.ActorOf(NodeActor.Supervised(NodeActor.Props(0, 50, registry: registry.Ref, registerEvery: TimeSpan.FromSeconds(30)),
+                TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)), "node-1");
+
+            registry.ExpectNoMsg(TimeSpan.FromSeconds(4)); // each replay times out and the node stops; its supervisor starts it again
+            File.WriteAllBytes(journal, []); // readable again: an empty file is an empty database (same file, as pooled connections hold it)
+            var registered = registry.ExpectMsg<RegisterNode>(Patience);
+            node.Tell(BackoffSupervisor.GetRestartCount.Instance, probe.Ref);
+            var restarts = probe.ExpectMsg<BackoffSupervisor.RestartCount>(Patience);
+            node.Tell(GetHoldings.Instance, probe.Ref); // through the supervisor, to the running node
+
+            Assert.Equal(0, registered.Node);
+            Assert.True(restarts.Count >= 1, $"the node was started again {restarts.Count} time(s)");
+            Assert.Equal(0, probe.ExpectMsg<Holdings>(Patience).Node);
+        }
+        finally
+        {
+            Shutdown(system, Patience);
+        }
     }
 
     [Fact]

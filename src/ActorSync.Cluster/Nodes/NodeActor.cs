@@ -2,6 +2,7 @@ using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Pattern;
 using Akka.Persistence;
 
 namespace ActorSync.Cluster.Nodes;
@@ -49,6 +50,18 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
     /// <summary>Chaos testing: a node that damages packets, armed from its first one with "FAULT:COUNT:KIND" if given.</summary>
     public static Props WithPacketFaults(int node, int snapshotEvery, IActorRef? registry, TimeSpan registerEvery, string armOnStart) =>
         Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, null, registry, registerEvery, true, armOnStart));
+
+    /// <summary>
+    /// The node under a supervisor that starts it again whenever it stops. A persistent actor stops itself when its
+    /// journal replay fails (a replay timeout on a loaded machine, its journal database briefly away); without this the
+    /// node would stay silent until its process restarted. Messages to the supervisor reach the node.
+    /// </summary>
+    public static Props Supervised(Props node, TimeSpan minBackoff, TimeSpan maxBackoff)
+    {
+        if (minBackoff <= TimeSpan.Zero || maxBackoff < minBackoff)
+            throw new ArgumentException($"actorsync.node.restart-backoff: min ({minBackoff}) must be positive and at most max ({maxBackoff}).");
+        return BackoffSupervisor.Props(Backoff.OnStop(node, "cache", minBackoff, maxBackoff, randomFactor: 0.2, maxNrOfRetries: -1));
+    }
 
     public static string PersistenceIdFor(int node) => $"actorsync-node-{node + 1}";
 
