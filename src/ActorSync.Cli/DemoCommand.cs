@@ -104,6 +104,8 @@ public static class DemoCommand
             if (!quick)
             {
                 console.Write(new Rule("3. kill -9 node-3 and delete its journal: direct repair from peers"));
+                // Each fault lands on a settled cluster: kills faster than SBR removes the dead look like instability.
+                await cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
                 cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
                 await ClusterScenarios.CrashAsync(cluster, "node-3", wipeJournal: true, ReplyRenderer.Console.WriteLine);
                 var repair = await AwaitCycleAsync(cluster, cyclesBefore, "repair");
@@ -124,6 +126,7 @@ public static class DemoCommand
                 console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {demoSource.StoppedHow}");
                 var recovery = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");
                 steps.Add(recovery with { Name = "source down" });
+                await cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
                 cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
                 await ClusterScenarios.CrashAsync(cluster, "node-4", wipeJournal: true, ReplyRenderer.Console.WriteLine);
                 var rebuilt = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");

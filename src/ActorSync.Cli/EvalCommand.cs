@@ -254,6 +254,8 @@ public static class EvalCommand
                     recovered.RlncPackets, recovered.PeerRecoveryBytes, recovered.Outcome));
                 console.WriteLine($"K={point.K} r={point.R} N={point.Batches}: node-{node} rebuilt with the source down in {recovered.Millis} ms " +
                                   $"({recovered.RlncPackets} RLNC packets, {recovered.PeerRecoveryBytes} B from peers): {recovered.Outcome}");
+                // The next node is killed on a settled cluster: kills faster than SBR removes the dead look like instability.
+                await cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
             }
         }
         finally

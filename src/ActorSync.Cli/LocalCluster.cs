@@ -241,7 +241,10 @@ public sealed partial class LocalCluster : IAsyncDisposable
         lock (_gate) return _members.Single(m => m.Name == name).Process?.Id ?? 0;
     }
 
-    /// <summary>Waits until every member is Up and every node has registered alive with the orchestrator.</summary>
+    /// <summary>
+    /// Waits until every member is Up, no earlier incarnation of a member is still listed (a killed one leaves only
+    /// once it is downed and removed), and every node has registered alive with the orchestrator.
+    /// </summary>
     public async Task WaitFormedAsync(TimeSpan timeout, CancellationToken cancellation = default)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -256,8 +259,9 @@ public sealed partial class LocalCluster : IAsyncDisposable
             {
                 var members = await QueryAsync(["cluster", "show"], cancellation);
                 int up = members.Rows?.Count(r => r[1] == "Up" && r[3] == "reachable") ?? 0;
-                last = $"{up} of {_members.Count} members up";
-                if (up == _members.Count)
+                int listed = members.Rows?.Count() ?? 0;
+                last = $"{up} of {_members.Count} members up" + (listed > _members.Count ? $", {listed - _members.Count} earlier incarnation(s) not yet removed" : "");
+                if (up == _members.Count && listed == _members.Count)
                 {
                     var nodes = await QueryAsync(["node", "list"], cancellation);
                     int alive = nodes.Rows?.Count(r => r[1] == "alive") ?? 0;
