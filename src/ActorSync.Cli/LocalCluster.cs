@@ -243,7 +243,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     /// <summary>
     /// Waits until every member is Up, no earlier incarnation of a member is still listed (a killed one leaves only
-    /// once it is downed and removed), and every node has registered alive with the orchestrator.
+    /// once it is downed and removed), and every node and both hubs have registered with the orchestrator.
     /// </summary>
     public async Task WaitFormedAsync(TimeSpan timeout, CancellationToken cancellation = default)
     {
@@ -259,7 +259,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
             {
                 var members = await QueryAsync(["cluster", "show"], cancellation);
                 int up = members.Rows?.Count(r => r[1] == "Up" && r[3] == "reachable") ?? 0;
-                int listed = members.Rows?.Count() ?? 0;
+                int listed = members.Rows?.Length ?? 0;
                 last = $"{up} of {_members.Count} members up" + (listed > _members.Count ? $", {listed - _members.Count} earlier incarnation(s) not yet removed" : "");
                 if (up == _members.Count && listed == _members.Count)
                 {
@@ -267,7 +267,14 @@ public sealed partial class LocalCluster : IAsyncDisposable
                     int alive = nodes.Rows?.Count(r => r[1] == "alive") ?? 0;
                     var missing = nodes.Rows?.Where(r => r[1] != "alive").Select(r => $"{r[0]} {r[1]}") ?? [];
                     last = $"all members up; {alive} of {Nodes} nodes registered and answering ({string.Join(", ", missing)})";
-                    if (alive == Nodes) return;
+                    if (alive == Nodes)
+                    {
+                        // A sync started before hub-b registered would fail at once ("no source hub has registered").
+                        var hubs = await QueryAsync(["db", "status"], cancellation);
+                        var absent = hubs.Rows?.Where(r => r[2].StartsWith("hub not", StringComparison.Ordinal)).Select(r => $"{r[0]} {r[2]}").ToList() ?? [];
+                        last = $"all members up, all nodes registered; {string.Join(", ", absent)}";
+                        if (absent.Count == 0) return;
+                    }
                 }
             }
             catch (Exception error) when (error is IOException or SocketException or InvalidOperationException)
