@@ -243,7 +243,9 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     /// <summary>
     /// Waits until every member is Up, no earlier incarnation of a member is still listed (a killed one leaves only
-    /// once it is downed and removed), and every node and both hubs have registered with the orchestrator.
+    /// once it is downed and removed), every node and both hubs have registered with the orchestrator, and the node
+    /// members are exactly the registered nodes' addresses: in the seconds before a killed node is even seen as
+    /// unreachable, its restarted incarnation may have registered while the old one still looks Up.
     /// </summary>
     public async Task WaitFormedAsync(TimeSpan timeout, CancellationToken cancellation = default)
     {
@@ -267,7 +269,11 @@ public sealed partial class LocalCluster : IAsyncDisposable
                     int alive = nodes.Rows?.Count(r => r[1] == "alive") ?? 0;
                     var missing = nodes.Rows?.Where(r => r[1] != "alive").Select(r => $"{r[0]} {r[1]}") ?? [];
                     last = $"all members up; {alive} of {Nodes} nodes registered and answering ({string.Join(", ", missing)})";
-                    if (alive == Nodes)
+                    var registered = nodes.Rows?.Where(r => r[1] == "alive").Select(r => r[2]).ToHashSet(StringComparer.Ordinal) ?? [];
+                    var stale = members.Rows?.Where(r => r[2].Split(',').Contains("node") && !registered.Contains(r[0])).Select(r => r[0]).ToList() ?? [];
+                    if (alive == Nodes && stale.Count > 0)
+                        last = $"all members up, all nodes registered; node member(s) {string.Join(", ", stale)} are earlier incarnations not yet seen as gone";
+                    else if (alive == Nodes)
                     {
                         // A sync started before hub-b registered would fail at once ("no source hub has registered").
                         var hubs = await QueryAsync(["db", "status"], cancellation);
