@@ -66,10 +66,10 @@ public static class CodingBench
         {
             var batch = new byte[batchBytes];
             random.NextBytes(batch);
-            BatchFrame.WriteHeader(batch, batchBytes - BatchFrame.HeaderSize, 0);
             return batch;
         });
-        var manifest = new BatchManifest(batchBytes, batches.Values.Select(b => Digest.Of(BatchFrame.Content(b))).ToArray());
+        // Whole batches of content, in 64 KiB segments: verification checks every segment's SHA-256.
+        var manifest = BatchManifest.Of(SegmentLayout.Default, batches.OrderBy(b => b.Key).Select(b => (ReadOnlyMemory<byte>)b.Value).ToArray());
         var encoder = new RlncEncoder(0, batches, random);
         var packets = Enumerable.Range(0, unknowns + 2).Select(_ => encoder.Next()).ToArray();
         var none = new Dictionary<int, byte[]>();

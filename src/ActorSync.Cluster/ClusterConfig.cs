@@ -154,7 +154,8 @@ public static class ClusterConfig
     {
         var config = FromEnvironment().WithFallback(FromOperatorEnvironment());
         foreach (var layer in layers) config = config.WithFallback(layer);
-        return config.WithFallback(Embedded("base.conf"));
+        // Akka.Streams' defaults, its StreamRefs serializer among them: a member must know it before the first stream reference arrives.
+        return config.WithFallback(Embedded("base.conf")).WithFallback(Akka.Streams.ActorMaterializer.DefaultConfig());
     }
 
     private static Dictionary<string, string?> CurrentEnvironment() =>

@@ -5,18 +5,18 @@ namespace ActorSync.Coding;
 /// splitting a record: a record goes to batch ⌊offset·N/total⌋, where offset is where it starts in the stream.
 /// So the caller states the stream's total size (records plus their varint lengths) up front, and each record is
 /// placed as it arrives. (The database edge places rows by key hash instead, so that one changed row changes one
-/// batch; see <see cref="BatchSpool"/>.)
+/// batch; see <see cref="SegmentSpool"/>.)
 /// </summary>
 public sealed class BatchPacker : IDisposable
 {
-    private readonly BatchSpool _spool;
+    private readonly SegmentSpool _spool;
     private readonly long _totalBytes;
     private long _offset;
 
-    public BatchPacker(int batchCount, long totalBytes, string? directory = null)
+    public BatchPacker(int batchCount, long totalBytes, SegmentLayout? layout = null, string? directory = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(totalBytes);
-        _spool = new BatchSpool(batchCount, directory);
+        _spool = new SegmentSpool(batchCount, layout ?? SegmentLayout.Default, directory);
         _totalBytes = totalBytes;
     }
 
@@ -40,10 +40,10 @@ public sealed class BatchPacker : IDisposable
     }
 
     /// <summary>Packs records that are already in memory.</summary>
-    public static (byte[][] Batches, BatchManifest Manifest) Pack(IReadOnlyList<ReadOnlyMemory<byte>> records, int batchCount)
+    public static (byte[][] Batches, BatchManifest Manifest) Pack(IReadOnlyList<ReadOnlyMemory<byte>> records, int batchCount, SegmentLayout? layout = null)
     {
         long total = records.Sum(r => FramedSize(r.Length));
-        using var packer = new BatchPacker(batchCount, total);
+        using var packer = new BatchPacker(batchCount, total, layout);
         foreach (var record in records) packer.Add(record.Span);
         return packer.Finish();
     }

@@ -11,6 +11,9 @@ public static class Digest
 {
     public const int Size = 32;
 
+    /// <summary>The digest of no bytes: what a segment that is only padding carries.</summary>
+    public static readonly byte[] Empty = SHA256.HashData([]);
+
     public static byte[] Of(ReadOnlySpan<byte> data) => SHA256.HashData(data);
 
     /// <summary>One digest over several parts, as if they were concatenated.</summary>

@@ -32,40 +32,26 @@ public sealed record RlncDecodeResult(
 }
 
 /// <summary>
-/// The receiving side of linear-coded recovery. Each packet's known batches are subtracted, and its coefficient
-/// vector over the unknown batches is reduced against the rows received so far (incremental Gauss–Jordan, kept in
-/// reduced row echelon form). A packet that reduces to zero adds no rank and is reported as such; its payload is
-/// never touched. Each row also records which received payloads it is made of, so the payload work is done once,
-/// in <see cref="Decode"/>, in cache-sized stripes. Decoding is rateless: short of rank, the caller asks for more
-/// packets; it never guesses.
+/// The coefficient side of linear-coded recovery: each packet's coefficient vector over the unknown batches is reduced
+/// against the rows received so far (incremental Gauss–Jordan, kept in reduced row echelon form). A vector that
+/// reduces to zero adds no rank and is reported as such. Each row also records which received payloads (slots, in
+/// the order they were accepted) it is made of, so the payload work is done once, wherever the payloads are kept:
+/// in memory for whole batches (<see cref="RlncDecoder"/>), or on disk segment by segment.
 /// </summary>
-public sealed class RlncDecoder
+public sealed class RlncSystem
 {
-    private readonly IReadOnlyDictionary<int, byte[]> _known;
     private readonly Dictionary<int, int> _column = new();
     private readonly int[] _unknownBatches;
-    private readonly int _batchSize;
-    private readonly BatchManifest? _manifest;
     private readonly GfKernel _kernel;
-
-    // Row k: its coefficients over the unknowns (RREF), its pivot column, and its make-up from received payloads.
     private readonly List<byte[]> _coefficients = [];
     private readonly List<byte[]> _makeUp = [];
     private readonly List<int> _pivots = [];
-    private readonly List<byte[]> _payloads = [];
 
-    public RlncDecoder(IReadOnlyDictionary<int, byte[]> known, IEnumerable<int> wanted, int batchSize,
-        BatchManifest? manifest = null, GfKernel? kernel = null)
+    public RlncSystem(IEnumerable<int> unknownBatches, GfKernel? kernel = null)
     {
-        _known = known;
-        _unknownBatches = wanted.Where(b => !known.ContainsKey(b)).Distinct().Order().ToArray();
+        _unknownBatches = unknownBatches.Distinct().Order().ToArray();
         for (int i = 0; i < _unknownBatches.Length; i++) _column[_unknownBatches[i]] = i;
-        _batchSize = batchSize;
-        _manifest = manifest;
         _kernel = kernel ?? GfKernels.Best;
-        foreach (var (batch, data) in known)
-            if (data.Length != batchSize)
-                throw new ArgumentException($"known batch B{batch + 1} has {data.Length} bytes, not {batchSize}.", nameof(known));
     }
 
     public int Unknowns => _unknownBatches.Length;
@@ -76,29 +62,20 @@ public sealed class RlncDecoder
 
     public IReadOnlyList<int> UnknownBatches => _unknownBatches;
 
-    /// <summary>Unknown batches that the packets so far do not pin down; helpers are the nodes that hold any of them.</summary>
-    public IReadOnlyList<int> UndeterminedBatches
-    {
-        get
-        {
-            var determined = new HashSet<int>(DeterminedRows().Select(k => _pivots[k]));
-            return Enumerable.Range(0, Unknowns).Where(c => !determined.Contains(c)).Select(c => _unknownBatches[c]).ToArray();
-        }
-    }
+    public bool IsUnknown(int batch) => _column.ContainsKey(batch);
 
-    public RlncReceiveResult Receive(CodedPacket packet)
+    /// <summary>
+    /// Offers a packet's coefficients (those of batches that are not unknown are ignored: the caller subtracts what
+    /// it knows from the payload). Returns the new payload slot, or −1 if the packet adds no rank.
+    /// </summary>
+    public int Offer(ReadOnlySpan<int> batchIds, ReadOnlySpan<byte> coefficients)
     {
-        if (!packet.IsIntact)
-            return new(RlncReceiveOutcome.Corrupt, Rank, $"packet {packet.Sequence} from node {packet.Sender + 1} fails its checksum.");
-        var problem = Validate(packet);
-        if (problem is not null) return new(RlncReceiveOutcome.Invalid, Rank, problem);
-        if (IsFullRank) return new(RlncReceiveOutcome.NotInnovative, Rank);
-
+        if (IsFullRank) return -1;
         int u = Unknowns;
         var vector = new byte[u];
-        for (int i = 0; i < packet.BatchIds.Length; i++)
-            if (_column.TryGetValue(packet.BatchIds[i], out int column))
-                vector[column] = packet.Coefficients[i];
+        for (int i = 0; i < batchIds.Length; i++)
+            if (_column.TryGetValue(batchIds[i], out int column))
+                vector[column] = coefficients[i];
         var makeUp = new byte[u];
         makeUp[Rank] = 1;
 
@@ -111,7 +88,7 @@ public sealed class RlncDecoder
         }
 
         int pivot = vector.AsSpan().IndexOfAnyExcept((byte)0);
-        if (pivot < 0) return new(RlncReceiveOutcome.NotInnovative, Rank);
+        if (pivot < 0) return -1;
 
         byte scale = GF256.Inv(vector[pivot]);
         _kernel.Mul(scale, vector, vector);
@@ -126,6 +103,79 @@ public sealed class RlncDecoder
         _coefficients.Add(vector);
         _makeUp.Add(makeUp);
         _pivots.Add(pivot);
+        return Rank - 1;
+    }
+
+    /// <summary>Each batch the packets so far pin down, with the slot weights that combine to it.</summary>
+    public IReadOnlyList<(int Batch, byte[] MakeUp)> Determined()
+    {
+        var rows = new List<(int, byte[])>();
+        for (int k = 0; k < Rank; k++)
+        {
+            var row = _coefficients[k].AsSpan();
+            if (row[(_pivots[k] + 1)..].IndexOfAnyExcept((byte)0) < 0 && row[.._pivots[k]].IndexOfAnyExcept((byte)0) < 0)
+                rows.Add((_unknownBatches[_pivots[k]], _makeUp[k]));
+        }
+        return rows;
+    }
+
+    /// <summary>Unknown batches that the packets so far do not pin down; helpers are the nodes that hold any of them.</summary>
+    public IReadOnlyList<int> UndeterminedBatches
+    {
+        get
+        {
+            var determined = Determined().Select(d => d.Batch).ToHashSet();
+            return _unknownBatches.Where(b => !determined.Contains(b)).ToArray();
+        }
+    }
+}
+
+/// <summary>
+/// The receiving side of linear-coded recovery for whole batches in memory. Each packet's known batches are
+/// subtracted and its coefficients go to an <see cref="RlncSystem"/>; a packet that adds no rank is reported as such
+/// and its payload never touched. The payload work is done once, in <see cref="Decode"/>, in cache-sized stripes.
+/// Decoding is rateless: short of rank, the caller asks for more packets; it never guesses.
+/// </summary>
+public sealed class RlncDecoder
+{
+    private readonly IReadOnlyDictionary<int, byte[]> _known;
+    private readonly RlncSystem _system;
+    private readonly int _batchSize;
+    private readonly BatchManifest? _manifest;
+    private readonly GfKernel _kernel;
+    private readonly List<byte[]> _payloads = [];
+
+    public RlncDecoder(IReadOnlyDictionary<int, byte[]> known, IEnumerable<int> wanted, int batchSize,
+        BatchManifest? manifest = null, GfKernel? kernel = null)
+    {
+        _known = known;
+        _kernel = kernel ?? GfKernels.Best;
+        _system = new RlncSystem(wanted.Where(b => !known.ContainsKey(b)), _kernel);
+        _batchSize = batchSize;
+        _manifest = manifest;
+        foreach (var (batch, data) in known)
+            if (data.Length != batchSize)
+                throw new ArgumentException($"known batch B{batch + 1} has {data.Length} bytes, not {batchSize}.", nameof(known));
+    }
+
+    public int Unknowns => _system.Unknowns;
+
+    public int Rank => _system.Rank;
+
+    public bool IsFullRank => _system.IsFullRank;
+
+    public IReadOnlyList<int> UnknownBatches => _system.UnknownBatches;
+
+    /// <summary>Unknown batches that the packets so far do not pin down; helpers are the nodes that hold any of them.</summary>
+    public IReadOnlyList<int> UndeterminedBatches => _system.UndeterminedBatches;
+
+    public RlncReceiveResult Receive(CodedPacket packet)
+    {
+        if (!packet.IsIntact)
+            return new(RlncReceiveOutcome.Corrupt, Rank, $"packet {packet.Sequence} from node {packet.Sender + 1} fails its checksum.");
+        var problem = Validate(packet);
+        if (problem is not null) return new(RlncReceiveOutcome.Invalid, Rank, problem);
+        if (_system.Offer(packet.BatchIds, packet.Coefficients) < 0) return new(RlncReceiveOutcome.NotInnovative, Rank);
         _payloads.Add(SubtractKnown(packet));
         return new(RlncReceiveOutcome.Innovative, Rank);
     }
@@ -133,16 +183,16 @@ public sealed class RlncDecoder
     /// <summary>Solves every unknown the packets determine, verifying each against the manifest when there is one.</summary>
     public RlncDecodeResult Decode()
     {
-        var rows = DeterminedRows().ToArray();
+        var rows = _system.Determined();
         var outputs = rows.Select(_ => new byte[_batchSize]).ToArray();
         // Stripes small enough that every payload and output stripe stays in L2 while it is combined.
-        int stripe = Math.Clamp(256 * 1024 / Math.Max(1, Rank + rows.Length) / 64 * 64, 1024, 64 * 1024);
+        int stripe = Math.Clamp(256 * 1024 / Math.Max(1, Rank + rows.Count) / 64 * 64, 1024, 64 * 1024);
         for (int offset = 0; offset < _batchSize; offset += stripe)
         {
             int length = Math.Min(stripe, _batchSize - offset);
-            for (int r = 0; r < rows.Length; r++)
+            for (int r = 0; r < rows.Count; r++)
             {
-                var makeUp = _makeUp[rows[r]];
+                var makeUp = rows[r].MakeUp;
                 var destination = outputs[r].AsSpan(offset, length);
                 for (int slot = 0; slot < Rank; slot++)
                     _kernel.MulAdd(makeUp[slot], _payloads[slot].AsSpan(offset, length), destination);
@@ -151,24 +201,13 @@ public sealed class RlncDecoder
 
         var solved = new Dictionary<int, byte[]>();
         var failed = new List<int>();
-        for (int r = 0; r < rows.Length; r++)
+        for (int r = 0; r < rows.Count; r++)
         {
-            int batch = _unknownBatches[_pivots[rows[r]]];
+            int batch = rows[r].Batch;
             if (_manifest is null || _manifest.Verify(batch, outputs[r])) solved[batch] = outputs[r];
             else failed.Add(batch);
         }
         return new(solved, UndeterminedBatches, failed);
-    }
-
-    /// <summary>Rows whose only nonzero coefficient is their pivot: each pins down one unknown batch.</summary>
-    private IEnumerable<int> DeterminedRows()
-    {
-        for (int k = 0; k < Rank; k++)
-        {
-            var row = _coefficients[k].AsSpan();
-            if (row[(_pivots[k] + 1)..].IndexOfAnyExcept((byte)0) < 0 && row[.._pivots[k]].IndexOfAnyExcept((byte)0) < 0)
-                yield return k;
-        }
     }
 
     private byte[] SubtractKnown(CodedPacket packet)
@@ -190,7 +229,7 @@ public sealed class RlncDecoder
         if (packet.BatchIds.Distinct().Count() != packet.BatchIds.Length)
             return $"{from} names a batch twice.";
         foreach (var batch in packet.BatchIds)
-            if (!_known.ContainsKey(batch) && !_column.ContainsKey(batch))
+            if (!_known.ContainsKey(batch) && !_system.IsUnknown(batch))
                 return $"{from} combines batch B{batch + 1}, which this node neither holds nor wants.";
         return null;
     }

@@ -29,11 +29,14 @@ public sealed class RlncEncoder
         _kernel = kernel ?? GfKernels.Best;
     }
 
-    public CodedPacket Next()
+    public CodedPacket Next() => Encode(RandomCoefficients(_batchIds.Length, _random));
+
+    /// <summary>Coefficients drawn uniformly from the nonzero elements of GF(256).</summary>
+    public static byte[] RandomCoefficients(int count, Random random)
     {
-        var coefficients = new byte[_batchIds.Length];
-        for (int i = 0; i < coefficients.Length; i++) coefficients[i] = (byte)_random.Next(1, 256);
-        return Encode(coefficients);
+        var coefficients = new byte[count];
+        for (int i = 0; i < coefficients.Length; i++) coefficients[i] = (byte)random.Next(1, 256);
+        return coefficients;
     }
 
     /// <summary>A packet with the given coefficients; for tests and for reproducing a peer's packet.</summary>

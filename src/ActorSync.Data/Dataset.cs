@@ -10,15 +10,19 @@ namespace ActorSync.Data;
 /// A snapshot of the source tables, partitioned into N batches by key hash: each record is
 /// [varint table ordinal][canonical row], and a row goes to batch hash(key) mod N. One changed, inserted or
 /// deleted row therefore changes exactly one batch, which is what makes incremental sync move O(one batch).
-/// Batches are spooled (in memory or temp files), so no table is held whole in memory by the reader.
+/// Batches are spooled segment by segment (memory, or one temp file), and each segment is handed on as soon as it
+/// is sealed, so no table is held whole in memory and the data can leave while the source is still being read.
 /// </summary>
 public sealed class Dataset : IDisposable
 {
-    private readonly BatchSpool _spool;
+    private readonly SegmentSpool _spool;
 
     public IReadOnlyList<TableSchema> Tables { get; }
     public int BatchCount => _spool.BatchCount;
     public BatchManifest Manifest => _spool.Manifest;
+
+    /// <summary>The spooled segments, for reading them back one at a time.</summary>
+    public SegmentSpool Spool => _spool;
     public IReadOnlyDictionary<string, long> RowsPerTable { get; }
 
     /// <summary>Each table's source watermark at this snapshot (null for tables without an updated_at-style column).</summary>
@@ -30,7 +34,7 @@ public sealed class Dataset : IDisposable
     /// <summary>The schemas and each table's rows and content digest as snapshotted: what the destination must equal.</summary>
     public DatasetCatalog Catalog { get; }
 
-    private Dataset(IReadOnlyList<TableSchema> tables, BatchSpool spool, IReadOnlyDictionary<string, long> rows,
+    private Dataset(IReadOnlyList<TableSchema> tables, SegmentSpool spool, IReadOnlyDictionary<string, long> rows,
         IReadOnlyDictionary<string, string?> watermarks, IReadOnlyList<string> reused, IReadOnlyList<TableSummary> summaries)
     {
         Tables = tables;
@@ -47,10 +51,20 @@ public sealed class Dataset : IDisposable
     /// that copy: the source answers one COUNT/MAX query instead of a full scan. Only tables with a single integer
     /// key qualify, because both databases order those rows alike, which keeps the batch bytes identical.
     /// </summary>
+    /// <param name="onSealed">Awaited for each segment as it is sealed, before the source is read further (a slow
+    /// consumer slows the read: back-pressure); the spool reads it back. Segments sealed by the final flush are not
+    /// passed: the manifest describes them.</param>
     public static async Task<Dataset> ReadAsync(ISyncSource source, IReadOnlyList<TableSchema> tables, int batchCount,
-        string? spoolDirectory = null, SqliteDestination? lastSynced = null, CancellationToken cancellation = default)
+        string? spoolDirectory = null, SqliteDestination? lastSynced = null, CancellationToken cancellation = default,
+        SegmentLayout? layout = null, Func<SealedSegment, SegmentSpool, ValueTask>? onSealed = null)
     {
-        var spool = new BatchSpool(batchCount, spoolDirectory);
+        var spool = new SegmentSpool(batchCount, layout ?? SegmentLayout.Default, spoolDirectory);
+        async ValueTask Drain()
+        {
+            while (spool.TryTakeSealed(out var segment))
+                if (onSealed is not null) await onSealed(segment, spool);
+        }
+        Func<ValueTask>? afterRow = onSealed is null ? null : () => spool.PendingSealed == 0 ? ValueTask.CompletedTask : Drain();
         try
         {
             var rows = new Dictionary<string, long>();
@@ -61,16 +75,19 @@ public sealed class Dataset : IDisposable
             {
                 var table = tables[t];
                 var writer = new Writer(spool, table, t);
-                if (lastSynced is not null && await UnchangedSinceVerifiedAsync(source, lastSynced, table, tables, batchCount, cancellation) is { } watermark)
+                if (lastSynced is not null && await UnchangedSinceVerifiedAsync(source, lastSynced, table, tables, batchCount, spool.Layout, cancellation) is { } watermark)
                 {
                     rows[table.Name] = lastSynced.ReadTable(table, writer.Add, orderByKey: true);
                     watermarks[table.Name] = watermark;
                     reused.Add(table.Name);
+                    await Drain();
                 }
-                else (rows[table.Name], watermarks[table.Name]) = await source.ReadWithWatermarkAsync(table, writer.Add, cancellation);
+                else (rows[table.Name], watermarks[table.Name]) = await source.ReadWithWatermarkAsync(table, writer.Add, cancellation, afterRow);
+                await Drain();
                 summaries.Add(new TableSummary(table.Name, rows[table.Name], writer.Digest.Hex, watermarks[table.Name]));
             }
             spool.Finish();
+            while (spool.TryTakeSealed(out _)) { } // the final flush's segments: the manifest describes them
             return new Dataset(tables, spool, rows, watermarks, reused, summaries);
         }
         catch
@@ -80,16 +97,17 @@ public sealed class Dataset : IDisposable
         }
     }
 
+    /// <summary>Batch b, padded to the manifest's common size.</summary>
     public byte[] ReadBatch(int batch) => _spool.ReadBatch(batch);
 
     /// <summary>The current watermark if the table qualifies and neither side moved since the last verified sync.</summary>
     private static async Task<string?> UnchangedSinceVerifiedAsync(ISyncSource source, SqliteDestination destination,
-        TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount, CancellationToken cancellation)
+        TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout layout, CancellationToken cancellation)
     {
         var key = table.PrimaryKey.Count == 1 ? table.KeyColumns.Single() : null;
         bool integerKey = key is { Kind: ColumnKind.SignedInteger } or { Kind: ColumnKind.UnsignedInteger, Bits: < 64 };
         if (!integerKey || table.WatermarkColumn < 0) return null;
-        if (destination.LastVerified(table, tables, batchCount) is not { } verified) return null;
+        if (destination.LastVerified(table, tables, batchCount, layout) is not { } verified) return null;
         var watermark = await source.ReadWatermarkAsync(table, cancellation);
         if (watermark != verified.Watermark) return null;
         var digest = new Verify.TableDigest(table);
@@ -97,22 +115,18 @@ public sealed class Dataset : IDisposable
         return digest.Hex == verified.Digest ? watermark : null;
     }
 
-    /// <summary>The (table ordinal, canonical row) records of a padded batch.</summary>
-    public static IEnumerable<(int Table, ReadOnlyMemory<byte> Row)> Records(byte[] batch)
+    /// <summary>A batch record's table ordinal; its canonical row starts at <paramref name="rowStart"/>.</summary>
+    public static int TableOf(ReadOnlySpan<byte> record, out int rowStart)
     {
-        foreach (var record in BatchFrame.Records(batch))
-        {
-            int offset = 0;
-            int table = BatchFrame.ReadVarint(record.Span, ref offset);
-            if (table < 0) throw new InvalidDataException("a batch record has no valid table number.");
-            yield return (table, record[offset..]);
-        }
+        rowStart = 0;
+        int table = BatchFrame.ReadVarint(record, ref rowStart);
+        return table >= 0 ? table : throw new InvalidDataException("a batch record has no valid table number.");
     }
 
     public void Dispose() => _spool.Dispose();
 
     /// <summary>Routes one table's rows to their batches, and digests the table as it goes.</summary>
-    private sealed class Writer(BatchSpool spool, TableSchema table, int ordinal)
+    private sealed class Writer(SegmentSpool spool, TableSchema table, int ordinal)
     {
         private readonly RowBuilder _key = CanonicalRows.KeyBuilder(table);
         private byte[] _record = new byte[256];

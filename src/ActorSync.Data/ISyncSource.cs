@@ -24,8 +24,12 @@ public interface ISyncSource
     /// <summary>Streams a table's rows (key order where it has a key) from one consistent snapshot.</summary>
     Task<long> ReadAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default);
 
-    /// <summary>Reads like <see cref="ReadAsync"/>, with the table's "count|max(updated_at)" watermark from the same snapshot.</summary>
-    Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default);
+    /// <summary>
+    /// Reads like <see cref="ReadAsync"/>, with the table's "count|max(updated_at)" watermark from the same snapshot.
+    /// <paramref name="afterRow"/>, if given, is awaited after each row: the reader waits while its consumer is full.
+    /// </summary>
+    Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
+        Func<ValueTask>? afterRow = null);
 
     /// <summary>The table's current watermark, or null if it has no updated_at-style column.</summary>
     Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default);
@@ -33,6 +37,25 @@ public interface ISyncSource
     /// <summary>The current row with this canonical key, or null.</summary>
     Task<byte[]?> ReadRowAsync(TableSchema table, byte[] key, CancellationToken cancellation = default);
 
-    /// <summary>Writes rows back in one transaction: an upsert per row, or a delete where the row is null. All or nothing.</summary>
-    Task WriteRowsAsync(IReadOnlyList<(TableSchema Table, byte[] Key, byte[]? Row)> writes, CancellationToken cancellation = default);
+    /// <summary>Starts one reverse-sync transaction: rows are read inside it, locked where the database can, and written back, all or nothing.</summary>
+    Task<ISourceWriter> BeginWriteAsync(CancellationToken cancellation = default);
+}
+
+/// <summary>
+/// One transaction at the source for reverse sync. Rows are read inside it (MySQL: SELECT … FOR UPDATE), so a write
+/// made at the source meanwhile is either seen or waits, never overwritten unseen; writes are batched. Nothing is
+/// written unless <see cref="CommitAsync"/> succeeds; disposing without it rolls back.
+/// </summary>
+public interface ISourceWriter : IAsyncDisposable
+{
+    /// <summary>The current rows for these canonical keys (null where there is none), in the keys' order.</summary>
+    Task<IReadOnlyList<byte[]?>> ReadRowsAsync(TableSchema table, IReadOnlyList<byte[]> keys, CancellationToken cancellation = default);
+
+    /// <summary>Upserts the row, or deletes the key where the row is null.</summary>
+    Task WriteAsync(TableSchema table, byte[] key, byte[]? row, CancellationToken cancellation = default);
+
+    /// <summary>Rows written so far.</summary>
+    int Written { get; }
+
+    Task CommitAsync(CancellationToken cancellation = default);
 }

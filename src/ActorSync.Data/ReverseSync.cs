@@ -11,41 +11,117 @@ public sealed record ReverseReport(int KeysChanged, int WrittenToSource, IReadOn
 /// <summary>One key changed at the destination: the row as last synced (null: inserted since), the row now (null: deleted).</summary>
 public sealed record ReverseChange(byte[] Key, byte[]? BaseRow, byte[]? DestinationRow, string LocalAt);
 
-/// <param name="UpTo">The last change-log sequence this set covers: the log is trimmed up to it once the source has it.</param>
-public sealed record TableChanges(string Table, long UpTo, IReadOnlyList<ReverseChange> Changes);
+/// <summary>
+/// A change set or its resolution as a stream of records, so neither is held whole: a change set is a
+/// <see cref="ChangeSetStart"/>, then per changed table a <see cref="TableChangesStart"/> and its
+/// <see cref="ChangeRecord"/>s; a resolution is <see cref="ResolutionTotals"/>, then what was processed, the batches to
+/// re-ship and the conflicts. <see cref="ReverseRecords"/> frames them into chunks and back.
+/// </summary>
+public abstract record ReverseRecord;
 
-/// <summary>What Hub C sends back towards Hub B: every key changed locally since the last sync, with its base image.</summary>
-public sealed record ReverseChangeSet(int? BatchCount, IReadOnlyList<TableChanges> Tables)
+public sealed record ChangeSetStart(int? BatchCount) : ReverseRecord;
+
+/// <param name="UpTo">The last change-log sequence of the table's changes: the log is trimmed up to it once the source has them.</param>
+public sealed record TableChangesStart(string Table, long UpTo) : ReverseRecord;
+
+public sealed record ChangeRecord(ReverseChange Change) : ReverseRecord;
+
+public sealed record ResolutionTotals(int KeysChanged, int WrittenToSource) : ReverseRecord;
+
+public sealed record ProcessedUpTo(string Table, long UpTo) : ReverseRecord;
+
+public sealed record ReshipBatch(int Batch) : ReverseRecord;
+
+public sealed record ConflictEntry(ConflictRecord Conflict) : ReverseRecord;
+
+/// <summary>The records' encoding (format 1), and their framing into chunks of at most one segment.</summary>
+public static class ReverseRecords
 {
-    public int Keys => Tables.Sum(t => t.Changes.Count);
+    private const int FormatVersion = 1;
 
-    public byte[] Encode()
+    public static byte[] Encode(ReverseRecord record)
     {
-        var writer = new CompactWriter().Int(BatchCount ?? 0).Int(Tables.Count);
-        foreach (var table in Tables)
+        var writer = new CompactWriter().Int(FormatVersion);
+        switch (record)
         {
-            writer.String(table.Table).Long(table.UpTo).Int(table.Changes.Count);
-            foreach (var change in table.Changes)
-                writer.Bytes(change.Key).NullableBytes(change.BaseRow).NullableBytes(change.DestinationRow).String(change.LocalAt);
+            case ChangeSetStart start: writer.Int(1).Int(start.BatchCount ?? 0); break;
+            case TableChangesStart table: writer.Int(2).String(table.Table).Long(table.UpTo); break;
+            case ChangeRecord { Change: var c }: writer.Int(3).Bytes(c.Key).NullableBytes(c.BaseRow).NullableBytes(c.DestinationRow).String(c.LocalAt); break;
+            case ResolutionTotals totals: writer.Int(4).Int(totals.KeysChanged).Int(totals.WrittenToSource); break;
+            case ProcessedUpTo processed: writer.Int(5).String(processed.Table).Long(processed.UpTo); break;
+            case ReshipBatch reship: writer.Int(6).Int(reship.Batch); break;
+            case ConflictEntry { Conflict: var c }: writer.Int(7).String(c.Table).String(c.Key).String(c.Policy).String(c.Winner).String(c.SourceVersion).String(c.DestinationVersion); break;
+            default: throw new ArgumentException($"{record.GetType().Name} is not a reverse-sync record.", nameof(record));
         }
         return writer.ToArray();
     }
 
-    public static ReverseChangeSet Decode(byte[] encoded)
+    public static ReverseRecord Decode(byte[] encoded)
     {
-        var reader = new CompactReader(encoded, "reverse-sync change set");
-        int batchCount = reader.Int();
-        var tables = new TableChanges[reader.Count()];
-        for (int t = 0; t < tables.Length; t++)
+        var reader = new CompactReader(encoded, "reverse-sync record");
+        int version = reader.Int();
+        if (version != FormatVersion) throw new DataEdgeException($"a reverse-sync record has format {version}; this build reads format {FormatVersion}.");
+        ReverseRecord record = reader.Int() switch
         {
-            string name = reader.String();
-            long upTo = reader.Long();
-            var changes = new ReverseChange[reader.Count()];
-            for (int c = 0; c < changes.Length; c++) changes[c] = new ReverseChange(reader.Bytes(), reader.NullableBytes(), reader.NullableBytes(), reader.String());
-            tables[t] = new TableChanges(name, upTo, changes);
-        }
+            1 => new ChangeSetStart(reader.Int() is var n and > 0 ? n : null),
+            2 => new TableChangesStart(reader.String(), reader.Long()),
+            3 => new ChangeRecord(new ReverseChange(reader.Bytes(), reader.NullableBytes(), reader.NullableBytes(), reader.String())),
+            4 => new ResolutionTotals(reader.Int(), reader.Int()),
+            5 => new ProcessedUpTo(reader.String(), reader.Long()),
+            6 => new ReshipBatch(reader.Int()),
+            7 => new ConflictEntry(new ConflictRecord(reader.String(), reader.String(), reader.String(), reader.String(), reader.String(), reader.String())),
+            var kind => throw new DataEdgeException($"a reverse-sync record has unknown kind {kind}."),
+        };
         reader.End();
-        return new ReverseChangeSet(batchCount > 0 ? batchCount : null, tables);
+        return record;
+    }
+
+    /// <summary>The records, each behind its varint length, cut into chunks of at most <paramref name="chunkSize"/> bytes.</summary>
+    public static IEnumerable<byte[]> Chunks(IEnumerable<ReverseRecord> records, int chunkSize)
+    {
+        var chunk = new byte[chunkSize];
+        int used = 0;
+        var prefix = new byte[Coding.BatchFrame.MaxVarintSize];
+        foreach (var record in records)
+        {
+            var encoded = Encode(record);
+            int prefixLength = Coding.BatchFrame.WriteVarint(prefix, encoded.Length);
+            var framed = new byte[prefixLength + encoded.Length];
+            prefix.AsSpan(0, prefixLength).CopyTo(framed);
+            encoded.CopyTo(framed, prefixLength);
+            for (int at = 0; at < framed.Length;)
+            {
+                int take = Math.Min(framed.Length - at, chunkSize - used);
+                framed.AsSpan(at, take).CopyTo(chunk.AsSpan(used));
+                used += take;
+                at += take;
+                if (used < chunkSize) continue;
+                yield return chunk;
+                chunk = new byte[chunkSize];
+                used = 0;
+            }
+        }
+        if (used > 0) yield return chunk[..used];
+    }
+
+    /// <summary>Turns chunks back into records, in order, as they arrive.</summary>
+    public sealed class Reader
+    {
+        private readonly Coding.RecordAssembler _assembler = new();
+
+        public IReadOnlyList<ReverseRecord> Feed(ReadOnlySpan<byte> chunk)
+        {
+            var records = new List<ReverseRecord>();
+            try { _assembler.Feed(chunk, record => records.Add(Decode(record.ToArray()))); }
+            catch (InvalidDataException error) { throw new DataEdgeException($"a reverse-sync stream is damaged: {error.Message}", error); }
+            return records;
+        }
+
+        public void Finish()
+        {
+            try { _assembler.Finish(); }
+            catch (InvalidDataException error) { throw new DataEdgeException($"a reverse-sync stream ended early: {error.Message}", error); }
+        }
     }
 }
 
@@ -55,30 +131,31 @@ public sealed record ReverseResolution(IReadOnlyDictionary<string, long> Process
 {
     public ReverseReport Report => new(KeysChanged, WrittenToSource, Conflicts);
 
-    public byte[] Encode()
+    public IEnumerable<ReverseRecord> ToRecords()
     {
-        var writer = new CompactWriter().Int(KeysChanged).Int(WrittenToSource).Int(ProcessedUpTo.Count);
-        foreach (var (table, upTo) in ProcessedUpTo) writer.String(table).Long(upTo);
-        writer.Int(Reship.Count);
-        foreach (var batch in Reship) writer.Int(batch);
-        writer.Int(Conflicts.Count);
-        foreach (var c in Conflicts) writer.String(c.Table).String(c.Key).String(c.Policy).String(c.Winner).String(c.SourceVersion).String(c.DestinationVersion);
-        return writer.ToArray();
+        yield return new ResolutionTotals(KeysChanged, WrittenToSource);
+        foreach (var (table, upTo) in ProcessedUpTo) yield return new ProcessedUpTo(table, upTo);
+        foreach (var batch in Reship) yield return new ReshipBatch(batch);
+        foreach (var conflict in Conflicts) yield return new ConflictEntry(conflict);
     }
 
-    public static ReverseResolution Decode(byte[] encoded)
+    public static ReverseResolution FromRecords(IEnumerable<ReverseRecord> records)
     {
-        var reader = new CompactReader(encoded, "reverse-sync resolution");
-        int keys = reader.Int(), written = reader.Int();
         var processed = new Dictionary<string, long>(StringComparer.Ordinal);
-        for (int i = reader.Count(); i > 0; i--) processed[reader.String()] = reader.Long();
-        var reship = new int[reader.Count()];
-        for (int i = 0; i < reship.Length; i++) reship[i] = reader.Int();
-        var conflicts = new ConflictRecord[reader.Count()];
-        for (int i = 0; i < conflicts.Length; i++)
-            conflicts[i] = new ConflictRecord(reader.String(), reader.String(), reader.String(), reader.String(), reader.String(), reader.String());
-        reader.End();
-        return new ReverseResolution(processed, reship, conflicts, keys, written);
+        var reship = new List<int>();
+        var conflicts = new List<ConflictRecord>();
+        ResolutionTotals? totals = null;
+        foreach (var record in records)
+            switch (record)
+            {
+                case ResolutionTotals t: totals = t; break;
+                case ProcessedUpTo p: processed[p.Table] = p.UpTo; break;
+                case ReshipBatch r: reship.Add(r.Batch); break;
+                case ConflictEntry c: conflicts.Add(c.Conflict); break;
+                default: throw new DataEdgeException($"a reverse-sync resolution holds a {record.GetType().Name}.");
+            }
+        if (totals is null) throw new DataEdgeException("a reverse-sync resolution has no totals: it ended early.");
+        return new ReverseResolution(processed, reship, conflicts, totals.KeysChanged, totals.WrittenToSource);
     }
 }
 
@@ -93,60 +170,60 @@ public sealed record ReverseResolution(IReadOnlyDictionary<string, long> Process
 /// </summary>
 public static class ReverseSync
 {
+    /// <summary>Changes whose source rows are read (and locked) together.</summary>
+    private const int ReadBatch = 200;
+
     public static async Task<ReverseReport> RunAsync(ISyncSource source, SqliteDestination destination,
         IReadOnlyList<TableSchema> tables, ConflictPolicies policies, CancellationToken cancellation = default)
     {
-        var changes = Collect(destination, tables);
-        var resolution = await ResolveAsync(source, tables, changes, policies, cancellation);
+        var resolution = await ResolveAsync(source, tables, Async(Collect(destination, tables)), policies, cancellation);
         Complete(destination, tables, resolution);
         return resolution.Report;
     }
 
-    /// <summary>At the destination: each key changed since the last sync, its base image and its current row.</summary>
-    public static ReverseChangeSet Collect(SqliteDestination destination, IReadOnlyList<TableSchema> tables)
+    /// <summary>
+    /// At the destination: each key changed since the last sync, its base image and its current row, as records read
+    /// from the change log as they are consumed (one key at a time, never the whole log).
+    /// </summary>
+    public static IEnumerable<ReverseRecord> Collect(SqliteDestination destination, IReadOnlyList<TableSchema> tables)
     {
-        var result = new List<TableChanges>();
+        yield return new ChangeSetStart(destination.LastBatchCount);
         foreach (var table in tables)
         {
-            var log = destination.ReadChanges(table);
-            if (log.Count == 0) continue;
-            var changes = log.GroupBy(c => Convert.ToBase64String(c.Key)).Select(group =>
-            {
-                var key = group.First().Key;
-                // The first change's old image is the row as last synced; null means it was inserted since.
-                return new ReverseChange(key, group.First().OldImage, destination.ReadRow(table, key), group.Max(c => c.At)!);
-            }).ToArray();
-            result.Add(new TableChanges(table.Name, log[^1].Sequence, changes));
+            if (destination.LastLogSequence(table) is not { } upTo) continue;
+            yield return new TableChangesStart(table.Name, upTo);
+            foreach (var change in destination.ChangesByKey(table, upTo)) yield return new ChangeRecord(change);
         }
-        return new ReverseChangeSet(destination.LastBatchCount, result);
     }
 
-    /// <summary>At the source: decides each key by the policies and writes the winners in one transaction.</summary>
+    /// <summary>How many keys a change set read from a destination will hold (for reports), without reading it.</summary>
+    public static int CountKeys(SqliteDestination destination, IReadOnlyList<TableSchema> tables) =>
+        tables.Sum(t => destination.ChangedKeys(t));
+
+    /// <summary>At the source: decides each key by the policies and writes the winners, all in one transaction.</summary>
     public static async Task<ReverseResolution> ResolveAsync(ISyncSource source, IReadOnlyList<TableSchema> tables,
-        ReverseChangeSet changeSet, ConflictPolicies policies, CancellationToken cancellation = default)
+        IAsyncEnumerable<ReverseRecord> changeSet, ConflictPolicies policies, CancellationToken cancellation = default)
     {
-        var writes = new List<(TableSchema Table, byte[] Key, byte[]? Row)>();
         var conflicts = new List<ConflictRecord>();
         var processed = new Dictionary<string, long>(StringComparer.Ordinal);
         var reship = new SortedSet<int>();
         int keysChanged = 0;
+        int? batchCount = null;
+        TableSchema? table = null;
+        var pending = new List<ReverseChange>();
+        await using var writer = await source.BeginWriteAsync(cancellation);
 
-        foreach (var tableChanges in changeSet.Tables)
+        async Task DecideAsync()
         {
-            var table = tables.FirstOrDefault(t => t.Name == tableChanges.Table)
-                ?? throw new DataEdgeException($"table '{tableChanges.Table}' changed at the destination but is not among the synced source tables ({string.Join(", ", tables.Select(t => t.Name))}).");
-            var policy = policies.For(table.Name);
-            if (policy == ConflictPolicy.LastWriterWins && table.WatermarkColumn < 0)
-                throw new DataEdgeException($"table '{table.Name}': last-writer-wins needs an updated_at-style DATETIME or TIMESTAMP column, and it has none; choose source-wins or destination-wins for it.");
-            processed[table.Name] = tableChanges.UpTo;
-
-            foreach (var change in tableChanges.Changes)
+            if (pending.Count == 0) return;
+            var policy = policies.For(table!.Name);
+            var sourceRows = await writer.ReadRowsAsync(table, pending.Select(c => c.Key).ToArray(), cancellation);
+            for (int i = 0; i < pending.Count; i++)
             {
-                if (changeSet.BatchCount is { } n) reship.Add(CanonicalRows.Bucket(change.Key, n));
-                if (Same(change.DestinationRow, change.BaseRow)) continue; // changed and changed back
+                var change = pending[i];
+                var sourceRow = sourceRows[i];
                 keysChanged++;
-                var sourceRow = await source.ReadRowAsync(table, change.Key, cancellation);
-                if (Same(sourceRow, change.BaseRow)) { writes.Add((table, change.Key, change.DestinationRow)); continue; }
+                if (Same(sourceRow, change.BaseRow)) { await writer.WriteAsync(table, change.Key, change.DestinationRow, cancellation); continue; }
                 if (Same(sourceRow, change.DestinationRow)) continue; // both sides made the same change
 
                 bool destinationWins = policy switch
@@ -155,14 +232,40 @@ public static class ReverseSync
                     ConflictPolicy.DestinationWins => true,
                     _ => DestinationIsLater(table, sourceRow, change.DestinationRow, change.BaseRow, change.LocalAt),
                 };
-                if (destinationWins) writes.Add((table, change.Key, change.DestinationRow));
+                if (destinationWins) await writer.WriteAsync(table, change.Key, change.DestinationRow, cancellation);
                 conflicts.Add(new ConflictRecord(table.Name, CanonicalRows.DescribeKey(change.Key, table), ConflictPolicies.Name(policy),
                     destinationWins ? "destination" : "source", Describe(sourceRow, table), Describe(change.DestinationRow, table)));
             }
+            pending.Clear();
         }
 
-        await source.WriteRowsAsync(writes, cancellation);
-        return new ReverseResolution(processed, reship.ToArray(), conflicts, keysChanged, writes.Count);
+        await foreach (var record in changeSet.WithCancellation(cancellation))
+            switch (record)
+            {
+                case ChangeSetStart start:
+                    batchCount = start.BatchCount;
+                    break;
+                case TableChangesStart start:
+                    await DecideAsync();
+                    table = tables.FirstOrDefault(t => t.Name == start.Table)
+                        ?? throw new DataEdgeException($"table '{start.Table}' changed at the destination but is not among the synced source tables ({string.Join(", ", tables.Select(t => t.Name))}).");
+                    if (policies.For(table.Name) == ConflictPolicy.LastWriterWins && table.WatermarkColumn < 0)
+                        throw new DataEdgeException($"table '{table.Name}': last-writer-wins needs an updated_at-style DATETIME or TIMESTAMP column, and it has none; choose source-wins or destination-wins for it.");
+                    processed[table.Name] = start.UpTo;
+                    break;
+                case ChangeRecord { Change: var change }:
+                    if (table is null) throw new DataEdgeException("a reverse-sync change set names a change before its table.");
+                    if (batchCount is { } n) reship.Add(CanonicalRows.Bucket(change.Key, n));
+                    if (Same(change.DestinationRow, change.BaseRow)) continue; // changed and changed back
+                    pending.Add(change);
+                    if (pending.Count >= ReadBatch) await DecideAsync();
+                    break;
+                default:
+                    throw new DataEdgeException($"a reverse-sync change set holds a {record.GetType().Name}.");
+            }
+        await DecideAsync();
+        await writer.CommitAsync(cancellation);
+        return new ReverseResolution(processed, reship.ToArray(), conflicts, keysChanged, writer.Written);
     }
 
     /// <summary>Back at the destination: trims the change log, records the conflicts, marks the batches to re-ship.</summary>
@@ -190,6 +293,12 @@ public static class ReverseSync
         ulong? baseStamp = baseRow is null ? null : CanonicalRows.PackedValue(baseRow, table, column);
         ulong destinationTime = destinationStamp is { } stamp && stamp != baseStamp ? stamp : Temporal.ParseDateTime(localAt);
         return destinationTime > sourceTime;
+    }
+
+    private static async IAsyncEnumerable<ReverseRecord> Async(IEnumerable<ReverseRecord> records)
+    {
+        foreach (var record in records) yield return record;
+        await Task.CompletedTask;
     }
 
     private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);

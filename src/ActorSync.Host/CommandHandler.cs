@@ -17,8 +17,9 @@ namespace ActorSync.Host;
 /// </summary>
 /// <param name="node">This member's NodeActor, on a node member.</param>
 /// <param name="chaos">actorsync.chaos.enabled: `fault inject` works only then.</param>
+/// <param name="gremlin">Chaos testing only: the packet gremlin in front of this node's inbox, which takes the faults.</param>
 public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, OrchestratorSettings settings, string member,
-    IActorRef? node = null, bool chaos = false)
+    IActorRef? node = null, bool chaos = false, IActorRef? gremlin = null)
 {
     private static readonly TimeSpan Quick = TimeSpan.FromSeconds(5);
 
@@ -181,8 +182,8 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                 $"node-{node + 1}",
                 entry is null ? "never registered" : alive ? "alive" : "down",
                 entry?.Ref.Path.Address.ToString() ?? "",
-                holdings is null ? "" : holdings.Batches.Length.ToString(CultureInfo.InvariantCulture),
-                holdings is null ? "" : string.Join(" ", holdings.Batches.Select(b => $"B{b + 1}")),
+                holdings is null ? "" : holdings.Whole.Length.ToString(CultureInfo.InvariantCulture),
+                holdings is null ? "" : string.Join(" ", holdings.Whole.Select(b => $"B{b + 1}")),
                 holdings is null ? "" : holdings.Dataset.ToString(CultureInfo.InvariantCulture),
                 holdings is null ? "" : holdings.JournalBytes < 0 ? "n/a" : holdings.JournalBytes.ToString(CultureInfo.InvariantCulture),
             ]);
@@ -202,24 +203,25 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
             try
             {
                 var holdings = await entry.Ref.Ask<Holdings>(GetHoldings.Instance, TimeSpan.FromSeconds(2));
-                foreach (var b in holdings.Batches) (held.TryGetValue(b, out var list) ? list : held[b] = []).Add(entry.Node);
+                foreach (var b in holdings.Whole) (held.TryGetValue(b, out var list) ? list : held[b] = []).Add(entry.Node);
                 var candidate = await entry.Ref.Ask<NodeManifest>(GetManifest.Instance, TimeSpan.FromSeconds(2));
-                if (candidate.BatchSize > 0 && (manifest is null || candidate.Dataset > manifest.Dataset)) manifest = candidate;
+                if (candidate.Manifest.Length > 0 && (manifest is null || candidate.Dataset > manifest.Dataset)) manifest = candidate;
             }
             catch (AskTimeoutException)
             {
                 // a node that does not answer holds nothing we can show
             }
         }
+        var decoded = manifest is null ? null : BatchManifest.Decode(manifest.Manifest);
         var rows = Enumerable.Range(0, placement.BatchCount).Select(b => new[]
         {
             $"B{b + 1}",
             string.Join(" ", Combinatorics.Members(placement.HoldersOf(b)).Select(n => $"node-{n + 1}")),
             string.Join(" ", (held.TryGetValue(b, out var nodes) ? nodes : []).Order().Select(n => $"node-{n + 1}")),
-            manifest is null || b >= manifest.Digests.Length ? "" : Convert.ToHexStringLower(manifest.Digests[b])[..16],
+            decoded is null || b >= decoded.BatchCount ? "" : Convert.ToHexStringLower(decoded.BatchDigests[b])[..16],
         });
-        yield return Reply.Grid(manifest is null ? "placement (no dataset yet: run `sync start`)"
-                : $"placement of dataset {manifest.Dataset} (batches of {manifest.BatchSize} bytes)",
+        yield return Reply.Grid(manifest is null || decoded is null ? "placement (no dataset yet: run `sync start`)"
+                : $"placement of dataset {manifest.Dataset} (batches of {decoded.BatchSize} bytes, {decoded.SegmentCount} segments of {decoded.Layout.Size})",
             ["batch", "placed on", "held by", "digest"], rows);
     }
 
@@ -351,7 +353,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
             yield return Reply.Line($"{member}: sent {count} unknown message(s) to each of {peers.Length} other nodes");
             yield break;
         }
-        var armed = await node!.Ask<PacketFaultArmed>(new ArmPacketFault(fault!, count, kind), Quick);
+        var armed = await (gremlin ?? node!).Ask<PacketFaultArmed>(new ArmPacketFault(fault!, count, kind), Quick);
         yield return armed.Refused.Length > 0 ? Reply.Failure($"{member}: {armed.Refused}")
             : status ? Reply.Grid($"packet faults at {member}", ["armed", "remaining", "damaged"],
                 [[armed.Fault.Length > 0 ? armed.Fault : "none", armed.Remaining.ToString(CultureInfo.InvariantCulture), armed.Damaged.ToString(CultureInfo.InvariantCulture)]])

@@ -91,6 +91,7 @@ public sealed class MemberHost : IAsyncDisposable
         var config = System.Settings.Config;
         var proxy = System.ActorOf(Orchestrator.ProxyProps(System), "orchestrator-proxy");
         IActorRef? local = null;
+        IActorRef? chaosTarget = null;
         var healthInterval = config.GetTimeSpan("actorsync.hub.health-interval", TimeSpan.FromSeconds(1));
         int restateEvery = config.GetInt("actorsync.hub.restate-every", 10);
         bool chaos = config.GetBoolean("actorsync.chaos.enabled", false);
@@ -106,11 +107,10 @@ public sealed class MemberHost : IAsyncDisposable
                 ISyncSource source = Settings.SourceSqlite.Length > 0 ? new SqliteSource(Settings.SourceSqlite) : new MySqlSource(Settings.SourceMySql);
                 if (source is SqliteSource) log.Warning("hub-b's source is {0}, a SQLite file standing in for MySQL", source.Name);
                 var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
-                long frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
                 var link = new LinkShaper(config.GetTimeSpan("actorsync.hub.source-link.latency", TimeSpan.Zero),
                     config.GetLong("actorsync.hub.source-link.bytes-per-second", 0));
                 if (link.IsShaped) log.Warning("the source link is shaped for evaluation: {0}", config.GetConfig("actorsync.hub.source-link"));
-                var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, frame - 64 * 1024, spool, link), "source");
+                var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, spool, link), "source");
                 local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, source.Kind, source.PingAsync, healthInterval, proxy, restateEvery, worker),
                     orchestration.SourceHub);
                 break;
@@ -125,11 +125,11 @@ public sealed class MemberHost : IAsyncDisposable
             }
             case "node":
             {
-                int snapshotEvery = config.GetInt("actorsync.node.snapshot-every", 50);
-                var registerEvery = config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5));
-                var node = chaos
-                    ? NodeActor.WithPacketFaults(Settings.Node - 1, snapshotEvery, proxy, registerEvery, config.GetString("actorsync.chaos.arm-on-start", ""))
-                    : NodeActor.Props(Settings.Node - 1, snapshotEvery, registry: proxy, registerEvery: registerEvery);
+                var nodeSettings = NodeSettingsFrom(config, Path.Combine(Settings.DataDirectory, $"node{Settings.Node}.segments"));
+                // Chaos testing only: a packet gremlin in front of the node's inbox, never inside the node.
+                var gremlin = chaos ? System.ActorOf(PacketGremlinActor.Props(Settings.Node - 1, config.GetString("actorsync.chaos.arm-on-start", "")), $"gremlin-{Settings.Node}") : null;
+                chaosTarget = gremlin;
+                var node = NodeActor.Props(Settings.Node - 1, nodeSettings, registry: proxy, front: gremlin);
                 local = System.ActorOf(NodeActor.Supervised(node, config.GetTimeSpan("actorsync.node.restart-backoff.min", TimeSpan.FromSeconds(1)),
                     config.GetTimeSpan("actorsync.node.restart-backoff.max", TimeSpan.FromSeconds(30))), $"node-{Settings.Node}");
             }
@@ -139,13 +139,21 @@ public sealed class MemberHost : IAsyncDisposable
 
         if (Settings.CommandPort > 0 && Settings.Token.Length > 0)
             _commands = new CommandEndpoint(Settings.CommandHost, Settings.CommandPort, Settings.Token,
-                new CommandHandler(System, proxy, orchestration, Settings.Name, Settings.Role == "node" ? local : null, chaos), log);
+                new CommandHandler(System, proxy, orchestration, Settings.Name, Settings.Role == "node" ? local : null, chaos, chaosTarget), log);
         else if (Settings.CommandPort > 0)
             log.Warning("the command endpoint is off: no token is set (ACTORSYNC_TOKEN)");
         log.Info("{0} started at {1}; commands {2}; metrics {3}", Settings.Name, Akka.Cluster.Cluster.Get(System).SelfAddress,
             _commands is null ? "off" : $"{Settings.CommandHost}:{_commands.Bound.Port}",
             _metrics is null ? "off" : $"http://{Settings.MetricsHost}:{Settings.MetricsPort}/metrics");
     }
+
+    /// <summary>A node's settings (actorsync.node), checked by <see cref="NodeSettings.Validate"/>.</summary>
+    public static NodeSettings NodeSettingsFrom(Config config, string storeDirectory) => new(
+        config.GetInt("actorsync.node.snapshot-every", 50),
+        storeDirectory,
+        config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5)),
+        config.GetInt("actorsync.node.journal-window", 64),
+        config.GetByteSize("actorsync.node.max-held-bytes") ?? 32L << 20);
 
     /// <summary>Leaves the cluster gracefully (CoordinatedShutdown) and stops the endpoints.</summary>
     public async Task StopAsync()

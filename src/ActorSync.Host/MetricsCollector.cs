@@ -75,7 +75,7 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
                         break;
                     case "node":
                         var holdings = await local.Ask<Holdings>(GetHoldings.Instance, timeout);
-                        BatchesHeld.Set(holdings.Batches.Length);
+                        BatchesHeld.Set(holdings.Whole.Length);
                         JournalBytes.Set(Math.Max(0, holdings.JournalBytes));
                         break;
                     case "hub-b" or "hub-c":

@@ -41,14 +41,20 @@ public class ClusterMembershipTests : Akka.TestKit.Xunit2.TestKit
             AwaitAssert(() => Assert.Equal(3, seed.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up)), Patience);
             Assert.Equal(["hub", "node", "orchestrator"], seed.State.Members.SelectMany(m => m.Roles).Order());
 
-            // A 2 MiB batch goes from this member to a node on another member, over remoting.
-            var records = Enumerable.Range(0, 2048).Select(i => (ReadOnlyMemory<byte>)Enumerable.Repeat((byte)(i % 251), 1024).ToArray()).ToArray();
-            var (batches, manifest) = BatchPacker.Pack(records, 1);
-            nodeSystem.ActorOf(NodeActor.Props(0, snapshotEvery: 50), "node-1");
+            // A 2 MiB batch streams from this member to a node on another member, over remoting, segment by segment.
+            using var data = SegmentedData.Create(new Placement(2, 1, 1), rows: 90_000);
+            nodeSystem.ActorOf(NodeActor.Props(0, new NodeSettings(50, _temp.File("store"), TimeSpan.FromSeconds(5))), "node-1");
             var nodePath = new RootActorPath(Akka.Cluster.Cluster.Get(nodeSystem).SelfAddress) / "user" / "node-1";
             var remoteNode = await Sys.ActorSelection(nodePath).ResolveOne(Patience);
-            remoteNode.Tell(new StoreBatch(1, 0, batches[0], manifest.BatchDigests[0]), TestActor);
-            ExpectMsg<BatchStored>(Patience);
+            remoteNode.Tell(new OpenInbox(1, 1), TestActor);
+            var inbox = ExpectMsg<InboxOpened>(Patience).Inbox;
+            Akka.Streams.Dsl.Source.From(data.Batch(0).Cast<IDataFrame>()).RunWith(inbox.Sink, Akka.Streams.ActorMaterializer.Create(Sys));
+            Assert.Equal(0, ExpectMsg<InboxClosed>(Patience).Rejected);
+            remoteNode.Tell(new StoreManifest(1, data.EncodedManifest, []), TestActor);
+            ExpectMsg<ManifestStored>(Patience);
+            remoteNode.Tell(GetHoldings.Instance, TestActor);
+            Assert.Contains(0, ExpectMsg<Holdings>(Patience).Whole);
+            Assert.True(data.Manifest.BatchSize > 2 << 20);
 
             // A hub on a third member watches that node and reports to a probe here.
             var reports = CreateTestProbe();

@@ -74,14 +74,14 @@ public class HubSupervisorTests : Akka.TestKit.Xunit2.TestKit
         var reports = CreateTestProbe();
         var hub = Sys.ActorOf(HubSupervisor.Props("hub-b", "mysql", _ => Task.CompletedTask, Interval, reports, restateEvery: int.MaxValue));
         reports.ExpectMsg<DatabaseUp>(TimeSpan.FromSeconds(5));
-        var node = Sys.ActorOf(NodeActor.Props(2, snapshotEvery: 50));
+        var node = Sys.ActorOf(NodeActor.Props(2, new NodeSettings(50, Path.Combine(Path.GetTempPath(), "actorsync-hub-test-" + Guid.NewGuid().ToString("N")), TimeSpan.FromSeconds(5))));
         hub.Tell(new WatchNode(2, node));
 
         Sys.Stop(node);
         var down = reports.ExpectMsg<NodeDown>(TimeSpan.FromSeconds(5));
         hub.Tell(GetHubStatus.Instance, TestActor);
         var status = ExpectMsg<HubStatus>(TimeSpan.FromSeconds(5));
-        hub.Tell(new WatchNode(2, Sys.ActorOf(NodeActor.Props(2, snapshotEvery: 50))));
+        hub.Tell(new WatchNode(2, Sys.ActorOf(NodeActor.Props(2, new NodeSettings(50, Path.Combine(Path.GetTempPath(), "actorsync-hub-test-" + Guid.NewGuid().ToString("N")), TimeSpan.FromSeconds(5))))));
         var up = reports.ExpectMsg<NodeUp>(TimeSpan.FromSeconds(5));
 
         Assert.Equal(2, down.Node);

@@ -8,17 +8,13 @@ namespace ActorSync.Cluster.Tests;
 public class PacketGremlinTests
 {
     private static readonly byte[] Data = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
-    private static readonly StoreBatch Batch = new(1, 2, Data, new byte[32]);
-    private static readonly XorPacketMessage Xor = Create(XorPacket.Create(0, [1, 3], Data));
-    private static readonly RlncPacketMessage Rlnc = Create(CodedPacket.Create(1, 7, [0, 2, 4], [3, 9, 200], Data));
+    private static readonly SegmentFrame Batch = new(1, 2, 0, Data.Length, Digest.Of(Data), Data);
+    private static readonly XorFrame Xor = XorFrame.From(1, XorSegmentPacket.Create(0, 0, [new(1, 64, Digest.Of(Data)), new(3, 64, Digest.Of(Data[..32]))], Data));
+    private static readonly RlncFrame Rlnc = RlncFrame.From(1, RlncSegmentPacket.Create(1, 7, 0, [0, 2, 4], [3, 9, 200], Data));
 
-    private static XorPacketMessage Create(XorPacket p) => new(1, p.Index, p.Batches, p.Payload, p.Checksum);
+    private static bool Intact(XorFrame x) => x.ToPacket().IsIntact;
 
-    private static RlncPacketMessage Create(CodedPacket p) => new(1, p.Sender, p.Sequence, p.BatchIds, p.Coefficients, p.Payload, p.Checksum);
-
-    private static bool Intact(XorPacketMessage x) => PacketChecksum.Matches(x.Checksum, XorPacket.Create(x.Index, x.Batches, x.Payload).Checksum);
-
-    private static bool Intact(RlncPacketMessage r) => new CodedPacket(r.Sender, r.Sequence, r.BatchIds, r.Coefficients, r.Payload, r.Checksum).IsIntact;
+    private static bool Intact(RlncFrame r) => r.ToPacket().IsIntact;
 
     [Fact]
     public void Flip_changes_one_bit_of_the_payload_and_the_checksum_catches_it()
@@ -26,12 +22,12 @@ public class PacketGremlinTests
         var gremlin = new PacketGremlin(seed: 1);
         Assert.Null(gremlin.Arm("flip", 3));
 
-        var batch = (StoreBatch)gremlin.Pass(Batch).Now.Single();
-        var xor = (XorPacketMessage)gremlin.Pass(Xor).Now.Single();
-        var rlnc = (RlncPacketMessage)gremlin.Pass(Rlnc).Now.Single();
+        var batch = (SegmentFrame)gremlin.Pass(Batch).Now.Single();
+        var xor = (XorFrame)gremlin.Pass(Xor).Now.Single();
+        var rlnc = (RlncFrame)gremlin.Pass(Rlnc).Now.Single();
 
         int BitsChanged(byte[] a, byte[] b) => a.Zip(b, (x, y) => System.Numerics.BitOperations.PopCount((uint)(x ^ y))).Sum();
-        Assert.Equal(1, BitsChanged(Data, batch.Data));
+        Assert.Equal(1, BitsChanged(Data, batch.Payload));
         Assert.Equal(1, BitsChanged(Data, xor.Payload));
         Assert.False(Intact(xor));
         Assert.False(Intact(rlnc));
@@ -46,7 +42,7 @@ public class PacketGremlinTests
         var gremlin = new PacketGremlin(seed: 2);
         gremlin.Arm("truncate", 1);
 
-        var rlnc = (RlncPacketMessage)gremlin.Pass(Rlnc).Now.Single();
+        var rlnc = (RlncFrame)gremlin.Pass(Rlnc).Now.Single();
 
         Assert.Equal(Data.Length / 2, rlnc.Payload.Length);
         Assert.False(Intact(rlnc));
@@ -71,13 +67,13 @@ public class PacketGremlinTests
         var gremlin = new PacketGremlin(seed: 4);
         gremlin.Arm("wrong-coefficients", 2);
 
-        var rlnc = (RlncPacketMessage)gremlin.Pass(Rlnc).Now.Single();
-        var xor = (XorPacketMessage)gremlin.Pass(Xor).Now.Single();
+        var rlnc = (RlncFrame)gremlin.Pass(Rlnc).Now.Single();
+        var xor = (XorFrame)gremlin.Pass(Xor).Now.Single();
 
         Assert.NotEqual(Rlnc.Coefficients, rlnc.Coefficients);
         Assert.DoesNotContain((byte)0, rlnc.Coefficients);
         Assert.True(Intact(rlnc)); // only decoding against the manifest's digests can tell
-        Assert.NotEqual(Xor.Batches, xor.Batches);
+        Assert.NotEqual(Xor.Terms.Select(t => Convert.ToHexString(t.Digest)), xor.Terms.Select(t => Convert.ToHexString(t.Digest)));
         Assert.True(Intact(xor));
         Assert.Equal(Data, rlnc.Payload);
     }

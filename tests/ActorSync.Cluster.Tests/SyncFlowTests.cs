@@ -43,8 +43,7 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
         for (int node = 0; node < 4; node++)
         {
             var holdings = await cluster.HoldingsAsync(node);
-            Assert.Equal(new Placement(4, 2).BatchesOf(node), holdings.Batches);
-            Assert.Equal(6, holdings.Batches.Length + holdings.Decoded.Length);
+            Assert.Equal(Enumerable.Range(0, 6), holdings.Whole); // placed and delivered, all on disk
         }
         await AssertEqualAsync(cluster);
     }
@@ -79,8 +78,7 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
             Assert.InRange(recovery.RlncPackets, RecoveryAllocation.Solve(4, Holders(excluding: 2), 0b1111).Total, 40);
             Assert.Equal(0, recovery.BytesOn(LinkCounters.SourceEgress));
             Assert.Equal(recovery.RlncPackets * (long)recovery.BatchSize, recovery.BytesOn(LinkCounters.PeerRecovery));
-            Assert.Equal(new Placement(4, 2).BatchesOf(2), node3.Batches); // journaled again
-            Assert.Equal(6, node3.Batches.Length + node3.Decoded.Length);
+            Assert.Equal(Enumerable.Range(0, 6), node3.Whole); // rebuilt, stored and journaled again
 
             await server.StartAsync();
             var up = modes.ExpectMsg<ModeChanged>(TimeSpan.FromSeconds(10));
@@ -115,7 +113,7 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
         Assert.Equal("repaired", replayed.Outcome);
         Assert.Equal(0, replayed.RepairTransfers);
         Assert.Equal(0, replayed.BytesOn(LinkCounters.SourceEgress));
-        Assert.Equal(placed, (await cluster.HoldingsAsync(1)).Batches);
+        Assert.Equal(Enumerable.Range(0, 6), (await cluster.HoldingsAsync(1)).Whole); // its store came back with its journal
 
         // Crash it again and wipe its journal: its peers send its placed batches directly.
         await cluster.StopNodeAsync(1);
@@ -126,7 +124,7 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
         Assert.Equal(placed.Count, repaired.RepairTransfers);
         Assert.Equal(0, repaired.BytesOn(LinkCounters.SourceEgress));
         Assert.Equal(placed.Count * (long)first.BatchSize, repaired.BytesOn("peer.repair"));
-        Assert.Equal(placed, (await cluster.HoldingsAsync(1)).Batches);
+        Assert.Equal(placed, (await cluster.HoldingsAsync(1)).Whole);
 
         var again = await cluster.SyncAsync();
         Assert.True(again.Verified, again.Outcome);
@@ -176,11 +174,14 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
 
         Assert.True(incremental.Verified, incremental.Outcome);
         Assert.Equal((1, 1), (incremental.BatchesPlaced, incremental.BatchesApplied));
-        // The changed batch crosses the source link once for placement and once inside each XOR packet that carries it;
-        // the two nodes that do not hold it need one packet each at most.
+        // Only the changed segment of the changed batch crosses the source link: once for placement and once inside each
+        // XOR packet that carries it; the two nodes that do not hold it need one packet each at most. Hub C applies the
+        // whole batch (its bucket is replaced), which a node streams to it.
         Assert.InRange(incremental.XorPackets, 1, 2);
-        Assert.Equal((1 + incremental.XorPackets) * (long)incremental.BatchSize, incremental.BytesOn(LinkCounters.SourceEgress));
-        Assert.Equal(incremental.BatchSize, incremental.BytesOn("destination.ingress"));
+        Assert.Equal(1 + incremental.XorPackets, incremental.PacketsOn(LinkCounters.SourceEgress));
+        Assert.Equal((1 + incremental.XorPackets) * (long)SegmentLayout.DefaultSize, incremental.BytesOn(LinkCounters.SourceEgress)); // one segment each
+        Assert.True(incremental.BatchSize > SegmentLayout.DefaultSize, "the batches span more than one segment");
+        Assert.Equal(incremental.BatchSize, incremental.BytesOn(LinkCounters.DestinationIngress));
         Assert.True(incremental.BytesOn(LinkCounters.SourceEgress) * 3 < full.BytesOn(LinkCounters.SourceEgress));
         await AssertEqualAsync(cluster);
     }

@@ -65,16 +65,21 @@ public sealed class TestCluster : IAsyncDisposable
 
     public string Journal(int node) => _temp.File($"node{node + 1}.journal.db");
 
+    public string Store(int node) => _temp.File($"node{node + 1}.segments");
+
     /// <summary>Starts node <paramref name="node"/> on a new member, replaying its journal (or none, if wiped).</summary>
     public void StartNode(int node, bool wipeJournal = false)
     {
         // The stopped member's pooled connections would keep the deleted file alive inside this process.
         if (wipeJournal) Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (wipeJournal)
+        {
             foreach (var file in Directory.GetFiles(_temp.Path, Path.GetFileName(Journal(node)) + "*")) File.Delete(file);
+            if (Directory.Exists(Store(node))) Directory.Delete(Store(node), recursive: true); // a lost disk: journal and segments
+        }
         var system = Member("node", ClusterConfig.ForNodeJournal(Journal(node)));
         var proxy = system.ActorOf(Orchestrator.ProxyProps(system), "orchestrator-proxy");
-        NodeActors[node] = system.ActorOf(NodeActor.Props(node, snapshotEvery: 50, registry: proxy, registerEvery: TimeSpan.FromSeconds(1)), $"node-{node + 1}");
+        NodeActors[node] = system.ActorOf(NodeActor.Props(node, new NodeSettings(50, Store(node), TimeSpan.FromSeconds(1)), registry: proxy), $"node-{node + 1}");
         _nodes[node] = system;
     }
 
@@ -151,8 +156,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var hubB = Member("hub");
         var proxyB = hubB.ActorOf(Orchestrator.ProxyProps(hubB), "orchestrator-proxy");
-        var maxBatch = hubB.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
-        var worker = hubB.ActorOf(SourceHub.Props("hub-b", Source, maxBatch - 64 * 1024, _temp.Path), "source");
+        var worker = hubB.ActorOf(SourceHub.Props("hub-b", Source, _temp.Path), "source");
         hubB.ActorOf(HubSupervisor.Props("hub-b", "mysql", Source.PingAsync, TimeSpan.FromMilliseconds(500), proxyB, restateEvery: 4, worker: worker), "hub-b");
 
         var hubC = Member("hub");

@@ -131,7 +131,7 @@ public class RlncRecoveryTests
         var placement = new Placement(4, 2);
         var records = Enumerable.Range(0, 60).Select(i => (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes($"row {i}")).ToArray();
         var (batches, manifest) = BatchPacker.Pack(records, 6);
-        var decoder = new RlncDecoder(Known(placement, 0, batches), Enumerable.Range(0, 6), manifest.BatchSize, manifest);
+        var decoder = new RlncDecoder(Known(placement, 0, batches), Enumerable.Range(0, 6), (int)manifest.BatchSize, manifest);
         var random = new Random(6);
         // Node 2 lies: it claims coefficients it did not use, and signs the lie with a fresh digest.
         var honest = new RlncEncoder(1, Known(placement, 1, batches), random).Next();

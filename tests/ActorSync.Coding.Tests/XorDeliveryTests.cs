@@ -29,8 +29,8 @@ public class XorDeliveryTests
         var result = decoder.Accept(XorDeliveryPlan.Encode(plan.Packets[0], data));
 
         Assert.Equal(XorAcceptOutcome.Decoded, result.Outcome);
-        Assert.Equal([3], result.DecodedBatches);
-        Assert.Equal(data[3], decoder.Batch(3)!.Value.ToArray());
+        Assert.Equal([3], result.Decoded);
+        Assert.Equal(data[3], decoder.Batch(3)!);
     }
 
     [Fact]
@@ -46,9 +46,9 @@ public class XorDeliveryTests
         // P1 = B1⊕B2⊕B4 first: node 4 lacks B1, B2 and B4, so it must wait.
         Assert.Equal(XorAcceptOutcome.Held, node4.Accept(XorDeliveryPlan.Encode(plan.Packets[0], data)).Outcome);
         var second = node4.Accept(XorDeliveryPlan.Encode(plan.Packets[1], data));
-        Assert.Equal([0], second.DecodedBatches);
+        Assert.Equal([0], second.Decoded);
         var third = node4.Accept(XorDeliveryPlan.Encode(plan.Packets[2], data));
-        Assert.Equal([1, 3], third.DecodedBatches); // B2 directly, then B4 unlocked from the held P1
+        Assert.Equal([1, 3], third.Decoded); // B2 directly, then B4 unlocked from the held P1
         Assert.True(node4.IsComplete);
     }
 
@@ -124,9 +124,9 @@ public class XorDeliveryTests
         Assert.All(plan.Packets, p => Assert.Equal([0], p.Batches));
     }
 
-    private static XorPeelingDecoder NodeDecoder(Placement placement, int node, byte[][] data)
+    private static WholeBatchDecoder NodeDecoder(Placement placement, int node, byte[][] data)
     {
-        var decoder = new XorPeelingDecoder(placement.BatchCount, data[0].Length);
+        var decoder = new WholeBatchDecoder(placement.BatchCount, data[0].Length);
         foreach (var b in placement.BatchesOf(node)) decoder.AddKnown(b, data[b]);
         return decoder;
     }
@@ -148,7 +148,7 @@ public class XorDeliveryTests
             var missing = decoder.MissingBatches.Where(b => wanted?.Contains(b) ?? true).ToArray();
             Assert.True(missing.Length == 0, $"node {node + 1} still misses {string.Join(",", missing.Select(b => $"B{b + 1}"))}");
             for (int b = 0; b < placement.BatchCount; b++)
-                if (wanted?.Contains(b) ?? true) Assert.Equal(data[b], decoder.Batch(b)!.Value.ToArray());
+                if (wanted?.Contains(b) ?? true) Assert.Equal(data[b], decoder.Batch(b)!);
         }
     }
 }

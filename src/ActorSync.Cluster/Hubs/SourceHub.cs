@@ -1,136 +1,239 @@
 using System.Diagnostics;
 using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
+using ActorSync.Coding.Planning;
 using ActorSync.Data;
-using ActorSync.Data.MySql;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 
 namespace ActorSync.Cluster.Hubs;
 
 /// <summary>
-/// Hub B's database worker, beside MySQL. It snapshots the source into key-hash batches (spooled, one dataset at a
-/// time), serves them across the source link one batch or one XOR packet at a time, and resolves reverse-sync
-/// changes against the source. Every failure is answered with <see cref="HubFailed"/> naming what broke; the
-/// database edge does the work, this actor only routes to it.
+/// Hub B's database worker, beside MySQL. A snapshot runs as one long task (its result comes back with
+/// <c>PipeTo(Self)</c>, so the mailbox stays free and a release cancels it): it reads the source into key-hash batches,
+/// seals their segments into a spool as they fill, and streams each sealed segment, and each XOR packet segment as
+/// soon as its terms are sealed, to the relay through a back-pressured StreamRef (<see cref="SourceRouter"/> decides
+/// what goes to whom). So the source is read while the nodes store, and a slow link slows the read instead of filling
+/// memory. It also serves spooled batches for the gap fill and resolves reverse-sync changes. Every failure is
+/// answered with <see cref="HubFailed"/> naming what broke; the database edge does the work.
 /// </summary>
 public sealed class SourceHub : ReceiveActor
 {
     private readonly string _hub;
     private readonly ISyncSource _source;
     private readonly string? _spoolDirectory;
-    private readonly long _maxBatchBytes;
     private readonly LinkShaper? _link;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Dataset? _dataset;
     private long _datasetId;
+    private (long Dataset, CancellationTokenSource Cancel)? _running;
 
-    /// <param name="maxBatchBytes">The largest batch the cluster's frames carry; a bigger one is refused by name.</param>
     /// <param name="link">Shapes the source link (latency, bandwidth) for evaluation; null sends at once.</param>
-    public static Props Props(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory = null, LinkShaper? link = null) =>
-        Akka.Actor.Props.Create(() => new SourceHub(hub, source, maxBatchBytes, spoolDirectory, link));
+    public static Props Props(string hub, ISyncSource source, string? spoolDirectory = null, LinkShaper? link = null) =>
+        Akka.Actor.Props.Create(() => new SourceHub(hub, source, spoolDirectory, link));
 
-    public SourceHub(string hub, ISyncSource source, long maxBatchBytes, string? spoolDirectory, LinkShaper? link)
+    public SourceHub(string hub, ISyncSource source, string? spoolDirectory, LinkShaper? link)
     {
         _hub = hub;
         _source = source;
-        _maxBatchBytes = maxBatchBytes;
         _spoolDirectory = spoolDirectory;
         _link = link is { IsShaped: true } ? link : null;
+        if (spoolDirectory is not null) // a kill -9 leaves spool files behind
+            foreach (var orphan in Directory.EnumerateFiles(spoolDirectory, "actorsync-spool-*.tmp")) File.Delete(orphan);
 
-        ReceiveAsync<PrepareSnapshot>(Prepare);
-        Receive<FetchBatch>(fetch =>
+        Receive<PrepareSnapshot>(Prepare);
+        Receive<SnapshotDone>(Done);
+        Receive<SnapshotAborted>(aborted =>
         {
-            if (Current(fetch.Dataset, "serve a batch") is not { } dataset) return;
-            if ((uint)fetch.Batch >= (uint)dataset.BatchCount)
-            {
-                Sender.Tell(new HubFailed(_hub, "serve a batch", $"batch B{fetch.Batch + 1} is outside dataset {fetch.Dataset}'s {dataset.BatchCount} batches."));
-                return;
-            }
-            var data = dataset.ReadBatch(fetch.Batch);
-            SendOverLink(Sender, new SourceBatch(fetch.Dataset, fetch.Batch, data, dataset.Manifest.BatchDigests[fetch.Batch]), data.Length);
+            if (_running?.Dataset == aborted.Dataset) _running = null;
+            _log.Warning("hub {0}: snapshot of dataset {1} failed: {2}", _hub, aborted.Dataset, aborted.Cause.Message);
+            aborted.Requester.Tell(new HubFailed(_hub, "snapshot the source", aborted.Cause is DataEdgeException ? aborted.Cause.Message : aborted.Cause.ToString()));
         });
-        Receive<EncodeXor>(encode =>
-        {
-            if (Current(encode.Dataset, "encode an XOR packet") is not { } dataset) return;
-            if (encode.Batches.Length == 0 || encode.Batches.Any(b => (uint)b >= (uint)dataset.BatchCount))
-            {
-                Sender.Tell(new HubFailed(_hub, "encode an XOR packet", $"packet P{encode.Index + 1} names batches outside dataset {encode.Dataset}'s {dataset.BatchCount}."));
-                return;
-            }
-            var packet = XorDeliveryPlan.Encode(encode.Index, encode.Batches, dataset.ReadBatch);
-            SendOverLink(Sender, new XorPacketMessage(encode.Dataset, packet.Index, packet.Batches, packet.Payload, packet.Checksum), packet.Payload.Length);
-        });
+        Receive<OfferSegments>(Offer);
         Receive<ReleaseSnapshot>(release =>
         {
+            if (_running is { } running && running.Dataset == release.Dataset) running.Cancel.Cancel();
             if (release.Dataset != _datasetId) return;
             _dataset?.Dispose();
             _dataset = null;
         });
-        ReceiveAsync<ResolveChanges>(Resolve);
+        Receive<ResolveChanges>(Resolve);
+        Receive<ResolveDone>(done => done.Requester.Tell(done.Reply));
     }
 
-    protected override void PostStop() => _dataset?.Dispose();
-
-    /// <summary>A payload across the source link: at once, or after the shaped link's queueing, transmission and latency.</summary>
-    private void SendOverLink(IActorRef to, object message, long bytes)
+    protected override void PostStop()
     {
-        if (_link is null) to.Tell(message, Self);
-        else Context.System.Scheduler.ScheduleTellOnce(_link.DelayFor(bytes), to, message, Self);
+        _running?.Cancel.Cancel();
+        _dataset?.Dispose();
     }
 
-    private async Task Prepare(PrepareSnapshot prepare)
+    private void Prepare(PrepareSnapshot prepare)
     {
         var requester = Sender;
+        _running?.Cancel.Cancel();
+        var cancel = new CancellationTokenSource();
+        _running = (prepare.Dataset, cancel);
+        SourceRouting routing;
+        SegmentLayout layout;
+        try
+        {
+            layout = new SegmentLayout(prepare.SegmentSize);
+            routing = Routing(prepare);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidDataException)
+        {
+            requester.Tell(new HubFailed(_hub, "snapshot the source", error.Message));
+            return;
+        }
+        var source = Source.Queue<IDataFrame>(16, OverflowStrategy.Backpressure);
+        var shaped = _link is { } link
+            ? source.SelectAsync(64, async frame => { await Task.Delay(link.DelayFor(PayloadBytes(frame))); return frame; })
+            : source.MapMaterializedValue(queue => queue);
+        var (queue, segments) = shaped.ToMaterialized(StreamRefs.SourceRef<IDataFrame>(), Keep.Both).Run(Context.System.Materializer());
+        var self = Self;
+        SnapshotAsync(prepare, routing, layout, queue, segments, requester, self, cancel.Token)
+            .PipeTo(self, self, done => done, error => new SnapshotAborted(prepare.Dataset, requester, error));
+    }
+
+    private static SourceRouting Routing(PrepareSnapshot prepare)
+    {
+        var r = prepare.Routing;
+        Placement.Validate(r.Nodes, r.Redundancy, r.Eta);
+        var placement = new Placement(r.Nodes, r.Redundancy, r.Eta);
+        if (placement.BatchCount != prepare.BatchCount)
+            throw new ArgumentException($"the placement ({r.Nodes}, {r.Redundancy}, {r.Eta}) has {placement.BatchCount} batches, not {prepare.BatchCount}.");
+        if (!DeliveryCost.Names.TryGetValue(r.Scheme, out var scheme))
+            throw new ArgumentException($"delivery scheme '{r.Scheme}' is not one of: {string.Join(", ", DeliveryCost.Names.Keys)}.");
+        var previous = r.PreviousManifest.Length == 0 ? null : BatchManifest.Decode(r.PreviousManifest);
+        var held = Enumerable.Range(0, r.HeldWhole.Length).ToDictionary(n => n, n => (IReadOnlySet<int>)r.HeldWhole[n].ToHashSet());
+        return new SourceRouting(placement, scheme, r.Alive, previous, held);
+    }
+
+    /// <summary>The snapshot task: discover, announce the stream, read and route as segments seal, then the tails.</summary>
+    private async Task<SnapshotDone> SnapshotAsync(PrepareSnapshot prepare, SourceRouting routing, SegmentLayout layout,
+        ISourceQueueWithComplete<IDataFrame> queue, Task<ISourceRef<IDataFrame>> segments, IActorRef requester, IActorRef self, CancellationToken cancellation)
+    {
         var clock = Stopwatch.StartNew();
         try
         {
-            var tables = await _source.DiscoverAsync(prepare.Tables.Length == 0 ? null : prepare.Tables);
+            var tables = await _source.DiscoverAsync(prepare.Tables.Length == 0 ? null : prepare.Tables, cancellation);
             if (tables.Count == 0) throw new DataEdgeException($"{_source.Name}: the database has no tables to sync.");
-            var dataset = await Dataset.ReadAsync(_source, tables, prepare.BatchCount, _spoolDirectory);
-            if (dataset.Manifest.BatchSize > _maxBatchBytes)
+            requester.Tell(new SnapshotStarted(_hub, prepare.Dataset, new DatasetCatalog(tables, []).Encode(), await segments), self);
+            var router = new SourceRouter(routing);
+            var dataset = await Dataset.ReadAsync(_source, tables, prepare.BatchCount, _spoolDirectory, cancellation: cancellation, layout: layout,
+                onSealed: async (sealedSegment, spool) =>
+                {
+                    foreach (var emission in router.Sealed(sealedSegment, layout.Size)) await OfferAsync(queue, Frame(prepare.Dataset, spool, emission));
+                });
+            try
             {
-                int size = dataset.Manifest.BatchSize;
-                dataset.Dispose();
-                throw new DataEdgeException($"dataset {prepare.Dataset}: its {prepare.BatchCount} batches are {size:N0} bytes each, above the {_maxBatchBytes:N0} that one cluster frame carries (akka.remote.dot-netty.tcp.maximum-frame-size, the same on every member); raise actorsync.orchestrator.eta for more, smaller batches, or raise the frame size on every member.");
+                foreach (var emission in router.Finished(dataset.Manifest)) await OfferAsync(queue, Frame(prepare.Dataset, dataset.Spool, emission));
+                queue.Complete();
             }
-            _dataset?.Dispose();
-            _dataset = dataset;
-            _datasetId = prepare.Dataset;
-            _log.Info("hub {0}: dataset {1} snapshotted: {2} rows in {3} batches of {4} bytes, {5} ms",
-                _hub, prepare.Dataset, dataset.RowsPerTable.Values.Sum(), dataset.BatchCount, dataset.Manifest.BatchSize, clock.ElapsedMilliseconds);
-            requester.Tell(new SnapshotPrepared(_hub, prepare.Dataset, dataset.Manifest.BatchSize, dataset.Manifest.BatchDigests.ToArray(),
-                dataset.Catalog.Encode(), dataset.RowsPerTable.Values.Sum(), clock.ElapsedMilliseconds));
+            catch
+            {
+                dataset.Dispose();
+                throw;
+            }
+            return new SnapshotDone(prepare.Dataset, dataset, requester, clock.ElapsedMilliseconds);
         }
         catch (Exception error)
         {
-            _log.Warning("hub {0}: snapshot of dataset {1} failed: {2}", _hub, prepare.Dataset, error.Message);
-            requester.Tell(new HubFailed(_hub, "snapshot the source", error.Message));
+            queue.Fail(error);
+            throw;
         }
     }
 
-    private async Task Resolve(ResolveChanges resolve)
+    private static async Task OfferAsync(ISourceQueueWithComplete<IDataFrame> queue, IDataFrame frame)
+    {
+        var result = await queue.OfferAsync(frame);
+        if (result is not QueueOfferResult.Enqueued)
+            throw new DataEdgeException(result is QueueOfferResult.Failure failure
+                ? $"the relay stopped taking the snapshot's segments: {failure.Cause.Message}"
+                : "the relay stopped taking the snapshot's segments.");
+    }
+
+    /// <summary>One emission as a frame for the relay, its segments read back from the spool.</summary>
+    private static Routed Frame(long dataset, SegmentSpool spool, SourceEmission emission)
+    {
+        if (emission.Kind == SourcePacketKind.Xor)
+        {
+            var packet = XorSegmentPacket.Encode(emission.Packet, emission.Index, emission.Terms, emission.PaddedLength,
+                (term, destination) => spool.ReadContent(term.Batch, emission.Index, destination));
+            return new Routed(emission.Recipients, FrameKind.Xor, XorFrame.From(dataset, packet));
+        }
+        var term = emission.Terms[0];
+        var payload = spool.ReadPadded(term.Batch, emission.Index, emission.PaddedLength);
+        return new Routed(emission.Recipients, emission.Kind == SourcePacketKind.Placement ? FrameKind.Placement : FrameKind.Uncoded,
+            new SegmentFrame(dataset, term.Batch, emission.Index, term.Length, term.Digest, payload));
+    }
+
+    private void Done(SnapshotDone done)
+    {
+        if (_running is { } running && running.Dataset != done.Dataset)
+        {
+            done.Snapshot.Dispose(); // a newer snapshot has started since
+            return;
+        }
+        _running = null;
+        _dataset?.Dispose();
+        _dataset = done.Snapshot;
+        _datasetId = done.Dataset;
+        long rows = done.Snapshot.RowsPerTable.Values.Sum();
+        _log.Info($"hub {_hub}: dataset {done.Dataset} snapshotted and streamed: {rows} rows in {done.Snapshot.BatchCount} batches of " +
+                  $"{done.Snapshot.Manifest.BatchSize} bytes ({done.Snapshot.Manifest.SegmentCount} segments each), {done.Millis} ms");
+        done.Requester.Tell(new SnapshotPrepared(_hub, done.Dataset, done.Snapshot.Manifest.Encode(), done.Snapshot.Catalog.Encode(), rows, done.Millis));
+    }
+
+    /// <summary>Spooled batches, whole and padded, for the gap fill: a node lacks them and no live peer holds them.</summary>
+    private void Offer(OfferSegments offer)
+    {
+        if (offer.Dataset != _datasetId || _dataset is null)
+        {
+            Sender.Tell(new HubFailed(_hub, "send spooled batches", $"dataset {offer.Dataset} is not the snapshot held here ({(_dataset is null ? "none" : _datasetId)}); run a new cycle."));
+            return;
+        }
+        var manifest = _dataset.Manifest;
+        if (offer.Offers.FirstOrDefault(o => (uint)o.Batch >= (uint)manifest.BatchCount) is { } outside)
+        {
+            Sender.Tell(new HubFailed(_hub, "send spooled batches", $"batch B{outside.Batch + 1} is outside dataset {offer.Dataset}'s {manifest.BatchCount} batches."));
+            return;
+        }
+        var spool = _dataset.Spool;
+        long dataset = offer.Dataset;
+        Source.From(offer.Offers.SelectMany(o => Enumerable.Range(0, manifest.SegmentCount).Select(i => (o, i))))
+            .Select(item => (IDataFrame)new Routed(item.o.Recipients, item.o.Kind, new SegmentFrame(dataset, item.o.Batch, item.i,
+                manifest.ContentLength(item.o.Batch, item.i), manifest.SegmentDigest(item.o.Batch, item.i) ?? Digest.Empty,
+                spool.ReadPadded(item.o.Batch, item.i, manifest.PaddedLength(item.i)))))
+            .RunWith(StreamRefs.SourceRef<IDataFrame>(), Context.System.Materializer())
+            .PipeTo(Sender, Self, segments => new SegmentsOffered(-1, dataset, segments));
+    }
+
+    private void Resolve(ResolveChanges resolve)
     {
         var requester = Sender;
-        try
-        {
-            var tables = DatasetCatalog.Decode(resolve.Catalog).Tables;
-            var policies = ConflictPolicies.Parse(resolve.Policy, resolve.TablePolicies);
-            var resolution = await ReverseSync.ResolveAsync(_source, tables, ReverseChangeSet.Decode(resolve.ChangeSet), policies);
-            _log.Info("hub {0}: reverse sync wrote {1} row(s) to the source, {2} conflict(s)", _hub, resolution.WrittenToSource, resolution.Conflicts.Count);
-            requester.Tell(new ChangesResolved(_hub, resolution.Encode(), resolution.KeysChanged, resolution.WrittenToSource, resolution.Conflicts.Count));
-        }
-        catch (Exception error)
-        {
-            _log.Warning("hub {0}: reverse sync failed: {1}", _hub, error.Message);
-            requester.Tell(new HubFailed(_hub, "write destination changes to the source", error.Message));
-        }
+        var self = Self;
+        ReverseStreams.ResolveAsync(_hub, _source, resolve, Context.System.Materializer())
+            .PipeTo(self, self, reply => new ResolveDone(requester, reply), error =>
+            {
+                _log.Warning("hub {0}: reverse sync failed: {1}", _hub, error.Message);
+                return new ResolveDone(requester, new HubFailed(_hub, "write destination changes to the source", error.Message));
+            });
     }
 
-    private Dataset? Current(long dataset, string operation)
+    private static long PayloadBytes(IDataFrame frame) => frame switch
     {
-        if (dataset == _datasetId && _dataset is not null) return _dataset;
-        Sender.Tell(new HubFailed(_hub, operation, $"dataset {dataset} is not the snapshot held here ({(_dataset is null ? "none" : _datasetId)}); run a new cycle."));
-        return null;
-    }
+        Routed routed => PayloadBytes(routed.Frame),
+        SegmentFrame s => s.Payload.Length,
+        XorFrame x => x.Payload.Length,
+        _ => 0,
+    };
+
+    private sealed record SnapshotDone(long Dataset, Dataset Snapshot, IActorRef Requester, long Millis) : INoSerializationVerificationNeeded;
+
+    private sealed record SnapshotAborted(long Dataset, IActorRef Requester, Exception Cause) : INoSerializationVerificationNeeded;
+
+    private sealed record ResolveDone(IActorRef Requester, object Reply) : INoSerializationVerificationNeeded;
 }

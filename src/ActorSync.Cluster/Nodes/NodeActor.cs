@@ -4,52 +4,67 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using Akka.Persistence;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 
 namespace ActorSync.Cluster.Nodes;
 
+/// <summary>A node's settings (actorsync.node in hocon/base.conf).</summary>
+/// <param name="StoreDirectory">Where the node's segment store lives.</param>
+/// <param name="JournalWindow">How many stored segments are journaled together (one write per window).</param>
+/// <param name="MaxHeldBytes">XOR packets waiting for more of their terms past this are dropped (the gap fill covers them).</param>
+public sealed record NodeSettings(int SnapshotEvery, string StoreDirectory, TimeSpan RegisterEvery, int JournalWindow = 64, long MaxHeldBytes = 32L << 20)
+{
+    public void Validate()
+    {
+        if (SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), SnapshotEvery, "actorsync.node.snapshot-every must be at least 1.");
+        if (RegisterEvery <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RegisterEvery), RegisterEvery, "actorsync.node.register-every must be positive.");
+        if (JournalWindow < 1) throw new ArgumentOutOfRangeException(nameof(JournalWindow), JournalWindow, "actorsync.node.journal-window must be at least 1.");
+    }
+}
+
 /// <summary>
-/// One cache node.
+/// One cache node, a thin actor over pure parts: <see cref="NodeCache"/> (what it holds, rebuilt from its journal),
+/// <see cref="SegmentStore"/> (the segment bytes, on disk) and <see cref="NodeInbox"/> (what each incoming frame does).
 /// <list type="bullet">
-/// <item>It holds its placed batches and the manifest of the current dataset, journals them (Akka.Persistence.Sql),
-/// snapshots every few events and trims the journal behind the snapshot, so a restart replays little and comes back
-/// with its cache and no source traffic. It verifies every batch's SHA-256 before caching it.</item>
-/// <item>Coded delivery: XOR packets are decoded against the cache; RLNC packets are encoded from the cache and
-/// decoded into the batches it lacks. Decoded batches are verified against the manifest and held in memory only,
-/// since they can always be rebuilt. The coding math lives in ActorSync.Coding; this actor only routes to it.</item>
+/// <item>Frames stream in through a per-round inbox (a StreamRefs sink acked by this actor, so the sender is
+/// back-pressured by the node's own pace). Stored segments are journaled a window at a time; the journal and its
+/// snapshots hold metadata only.</item>
+/// <item>At start it checks every segment its journal claims against its digest: a missing or damaged one is dropped
+/// (repair refills it), never served; orphaned files are deleted.</item>
+/// <item>It streams segments out on request: whole batches to peers (repair, gap fill), RLNC packets (recovery),
+/// and the dataset to Hub C (<see cref="DestinationFeeder"/>).</item>
 /// </list>
 /// </summary>
 public sealed class NodeActor : ReceivePersistentActor, IWithTimers
 {
     private readonly int _node;
-    private readonly int _snapshotEvery;
+    private readonly NodeSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkCounters? _counters;
-    private readonly Dictionary<int, CachedBatch> _cache = new();
-    private readonly Dictionary<int, byte[]> _decoded = new();
     private readonly IActorRef? _registry;
-    private readonly TimeSpan _registerEvery;
-    private long _dataset;
-    private BatchManifest? _manifest;
-    private byte[] _catalog = [];
+    private readonly IActorRef? _front;
+    private readonly NodeCache _cache = new();
+    private readonly SegmentStore _store;
+    private readonly List<StoredSegment> _unjournaled = [];
+    private readonly Dictionary<int, (IActorRef Requester, int Stored, int Rejected, int Decoded, int Dropped)> _rounds = new();
+    private readonly HashSet<IActorRef> _feeders = [];
+    private readonly Random _random = new();
+    private NodeInbox? _inbox;
+    private long _unjournaledDataset;
     private int _eventsSinceSnapshot;
-    private XorPeelingDecoder? _xor;
-    private RlncDecoder? _rlnc;
-    private RlncEncoder? _encoder;
-    private readonly PacketGremlin? _gremlin;
-    private (object Packet, IActorRef Sender)? _held;
+    private int _sequence;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="registry">The orchestrator (a singleton proxy): told <see cref="RegisterNode"/> once the journal is
-    /// replayed and every <paramref name="registerEvery"/> after, so an orchestrator that just took over learns the node.</param>
-    /// <param name="packetFaults">Chaos testing only: accept <see cref="ArmPacketFault"/> and damage packets on arrival.</param>
-    public static Props Props(int node, int snapshotEvery, LinkCounters? counters = null, IActorRef? registry = null, TimeSpan? registerEvery = null,
-        bool packetFaults = false) =>
-        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, counters, registry, registerEvery ?? TimeSpan.FromSeconds(5), packetFaults));
-
-    /// <summary>Chaos testing: a node that damages packets, armed from its first one with "FAULT:COUNT:KIND" if given.</summary>
-    public static Props WithPacketFaults(int node, int snapshotEvery, IActorRef? registry, TimeSpan registerEvery, string armOnStart) =>
-        Akka.Actor.Props.Create(() => new NodeActor(node, snapshotEvery, null, registry, registerEvery, true, armOnStart));
+    /// replayed and every register-every after, so an orchestrator that just took over learns the node.</param>
+    /// <param name="front">Chaos testing only: the actor the inbox streams into first (a packet gremlin), which passes frames on.</param>
+    public static Props Props(int node, NodeSettings settings, LinkCounters? counters = null, IActorRef? registry = null, IActorRef? front = null)
+    {
+        settings.Validate();
+        return Akka.Actor.Props.Create(() => new NodeActor(node, settings, counters, registry, front));
+    }
 
     /// <summary>
     /// The node under a supervisor that starts it again whenever it stops. A persistent actor stops itself when its
@@ -67,65 +82,45 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => PersistenceIdFor(_node);
 
-    public NodeActor(int node, int snapshotEvery, LinkCounters? counters, IActorRef? registry, TimeSpan registerEvery, bool packetFaults,
-        string armOnStart = "")
+    public NodeActor(int node, NodeSettings settings, LinkCounters? counters, IActorRef? registry, IActorRef? front)
     {
-        _gremlin = packetFaults ? new PacketGremlin(node) : null;
-        if (_gremlin is not null && armOnStart.Length > 0 && _gremlin.Arm(armOnStart) is { } refused)
-            throw new ArgumentException($"actorsync.chaos.arm-on-start: {refused}", nameof(armOnStart));
-        if (snapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(snapshotEvery), snapshotEvery, "actorsync.node.snapshot-every must be at least 1.");
-        if (registerEvery <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(registerEvery), registerEvery, "actorsync.node.register-every must be positive.");
         _node = node;
-        _snapshotEvery = snapshotEvery;
+        _settings = settings;
         _counters = counters;
         _registry = registry;
-        _registerEvery = registerEvery;
+        _front = front;
+        _store = new SegmentStore(settings.StoreDirectory);
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is not NodeCacheSnapshot snapshot) return;
-            _cache.Clear();
-            _dataset = snapshot.Dataset;
-            foreach (var batch in snapshot.Batches) _cache[batch.Batch] = batch;
-            _manifest = snapshot.BatchSize > 0 ? new BatchManifest(snapshot.BatchSize, snapshot.Digests) : null;
-            _catalog = snapshot.Catalog;
+            if (offer.Snapshot is NodeCacheSnapshot snapshot) _cache.Apply(snapshot);
         });
-        Recover<BatchCached>(Apply);
-        Recover<ManifestCached>(Apply);
-        Recover<CacheCleared>(_ => ClearCache());
-        Recover<RecoveryCompleted>(_ =>
-        {
-            _log.Info("node {0} recovered {1} batch(es) of dataset {2} from its journal", _node + 1, _cache.Count, _dataset);
-            if (_registry is null) return;
-            _registry.Tell(new RegisterNode(_node, Self));
-            Timers.StartPeriodicTimer("register", Reregister.Instance, _registerEvery);
-        });
-        Command<Reregister>(_ => _registry?.Tell(new RegisterNode(_node, Self)));
-        Command<GetManifest>(_ => Sender.Tell(new NodeManifest(_node, _dataset, _manifest?.BatchSize ?? 0,
-            _manifest?.BatchDigests.ToArray() ?? [], _catalog)));
+        Recover<INodeEvent>(_cache.Apply);
+        Recover<RecoveryCompleted>(_ => Started());
 
-        Command<StoreManifest>(StoreManifest);
-        Command<StoreBatch>(store => Arrive(store, Store));
-        Command<GetBatch>(Serve);
-        Command<GetHoldings>(_ => Sender.Tell(new Holdings(_node, _dataset, _cache.Keys.Order().ToArray(), _decoded.Keys.Order().ToArray(), JournalBytes())));
-        Command<DropCache>(_ =>
+        Command<Reregister>(_ => _registry?.Tell(new RegisterNode(_node, Self)));
+        Command<GetHoldings>(_ =>
         {
-            var requester = Sender;
-            Persist(CacheCleared.Instance, _ =>
-            {
-                ClearCache();
-                _log.Warning("node {0} dropped its cache on request", _node + 1);
-                SaveSnapshotSoon(force: true);
-                requester.Tell(new CacheDropped(_node));
-            });
+            var (whole, partial) = _cache.Batches();
+            Sender.Tell(new Holdings(_node, _cache.Dataset, whole, partial, JournalBytes(), _store.Bytes));
         });
-        Command<CacheDecoded>(KeepDecoded);
-        Command<XorPacketMessage>(packet => Arrive(packet, DecodeXor));
-        Command<EncodeRecovery>(EncodeRlnc);
-        Command<RlncPacketMessage>(packet => Arrive(packet, DecodeRlnc));
-        Command<ArmPacketFault>(Arm);
-        Command<Delivered>(delivered => Handle(delivered.Packet));
-        Command<ReleaseHeld>(_ => ReleaseHeldPacket());
+        Command<GetManifest>(_ => Sender.Tell(new NodeManifest(_node, _cache.Dataset, _cache.Manifest?.Encode() ?? [], _cache.Catalog)));
+        Command<StoreManifest>(StoreManifest);
+        Command<DropCache>(_ => DropCache());
+
+        Command<OpenInbox>(Open);
+        Command<InboxStarted>(_ => Sender.Tell(InboxAck.Instance));
+        Command<IDataFrame>(Arrive);
+        Command<InboxCompleted>(done => Close(done.Round, ""));
+        Command<InboxFailed>(failed => Close(failed.Round, failed.Cause.Message));
+        Command<FlushJournal>(_ => JournalStored());
+
+        Command<OfferSegments>(OfferSegments);
+        Command<OfferRecovery>(OfferRecovery);
+        Command<SolveRecovery>(Solve);
+        Command<FeedDestination>(Feed);
+        Command<Terminated>(terminated => _feeders.Remove(terminated.ActorRef));
+        Command<ArmPacketFault>(_ => Sender.Tell(new PacketFaultArmed(_node, "", 0, 0, "packet faults are off on this node (actorsync.chaos.enabled = off)")));
 
         Command<SaveSnapshotSuccess>(success =>
         {
@@ -140,273 +135,220 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(failure => _log.Warning("node {0} could not delete old snapshots: {1}", _node + 1, failure.Cause.Message));
     }
 
+    protected override void PostStop()
+    {
+        _inbox?.Dispose();
+        base.PostStop();
+    }
+
+    /// <summary>The journal is replayed: check what it claims against the store, drop what fails, delete orphans.</summary>
+    private void Started()
+    {
+        var claimed = _cache.Referenced();
+        var lost = claimed.Where(id => !_store.Verify(id)).ToHashSet();
+        int dropped = lost.Count == 0 ? 0 : _cache.Drop(lost);
+        int orphans = _store.Retain(_cache.Referenced());
+        var (whole, _) = _cache.Batches();
+        _log.Info("node {0} recovered {1} whole batch(es) of dataset {2} from its journal ({3} segments checked{4}{5})", _node + 1, whole.Length, _cache.Dataset,
+            claimed.Count, dropped > 0 ? $", {dropped} missing or damaged and dropped" : "", orphans > 0 ? $", {orphans} orphaned file(s) deleted" : "");
+        _front?.Tell(new InboxFront(Self));
+        if (_registry is null) return;
+        _registry.Tell(new RegisterNode(_node, Self));
+        Timers.StartPeriodicTimer("register", Reregister.Instance, _settings.RegisterEvery);
+    }
+
     private void StoreManifest(StoreManifest store)
     {
         var requester = Sender;
-        if (store.Dataset < _dataset || (store.Dataset == _dataset && _manifest is not null && _manifest.DatasetDigest.AsSpan()
-                .SequenceEqual(BatchManifest.ComputeDatasetDigest(store.Digests))))
+        if (store.Dataset < _cache.Dataset || (store.Dataset == _cache.Dataset && _cache.Manifest is { } held && held.Encode().AsSpan().SequenceEqual(store.Manifest)))
         {
-            requester.Tell(new ManifestStored(_node, _dataset)); // older, or already held
+            requester.Tell(new ManifestStored(_node, _cache.Dataset)); // older, or already held
             return;
         }
-        Persist(new ManifestCached(store.Dataset, store.BatchSize, store.Digests, store.Catalog), cached =>
+        BatchManifest manifest;
+        try { manifest = BatchManifest.Decode(store.Manifest); }
+        catch (InvalidDataException error)
         {
-            Apply(cached);
+            requester.Tell(new HubFailed($"node-{_node + 1}", "store the manifest", error.Message));
+            return;
+        }
+        JournalStored(); // segments of this dataset that arrived first go in before the manifest
+        Persist(new ManifestCached(store.Dataset, store.Manifest, store.Catalog), cached =>
+        {
+            _cache.Apply(cached);
+            int deleted = _store.Retain(_cache.Referenced());
+            if (deleted > 0) _log.Info("node {0}: dataset {1} installed; {2} segment(s) of older datasets deleted", _node + 1, cached.Dataset, deleted);
+            foreach (var feeder in _feeders) feeder.Tell(new DestinationFeeder.ManifestKnown(cached.Dataset, manifest));
             SaveSnapshotSoon(force: false);
             requester.Tell(new ManifestStored(_node, cached.Dataset));
         });
     }
 
-    private void Store(StoreBatch store)
+    private void DropCache()
     {
-        _counters?.Count(LinkCounters.NodeIngress(_node), store.Data.Length);
-        string? problem = store.Dataset < _dataset ? $"dataset {store.Dataset} is older than the cached dataset {_dataset}."
-            : store.Dataset == _dataset && _manifest is not null && (uint)store.Batch >= (uint)_manifest.BatchCount
-                ? $"batch B{store.Batch + 1} is outside the dataset's {_manifest.BatchCount} batches."
-            : BatchManifest.DigestOf(store.Data) is not { } digest || !Digest.Matches(store.Digest, digest)
-                ? "the batch does not match its digest: it was damaged in transit; send it again."
-            : store.Dataset == _dataset && _manifest is not null && !Digest.Matches(_manifest.BatchDigests[store.Batch], store.Digest)
-                ? "the batch's digest differs from the dataset manifest."
-            : null;
-        if (problem is not null)
-        {
-            _log.Warning("node {0} rejected batch B{1} of dataset {2}: {3}", _node + 1, store.Batch + 1, store.Dataset, problem);
-            Sender.Tell(new BatchRejected(_node, store.Dataset, store.Batch, problem));
-            return;
-        }
-        if (store.Dataset == _dataset && _cache.TryGetValue(store.Batch, out var held) && held.Digest.AsSpan().SequenceEqual(store.Digest))
-        {
-            Sender.Tell(new BatchStored(_node, store.Dataset, store.Batch)); // already held: nothing to journal
-            return;
-        }
         var requester = Sender;
-        Persist(new BatchCached(store.Dataset, store.Batch, store.Data, store.Digest), cached =>
+        JournalStored();
+        Persist(CacheCleared.Instance, _ =>
         {
-            Apply(cached);
-            SaveSnapshotSoon(force: false);
-            requester.Tell(new BatchStored(_node, cached.Dataset, cached.Batch));
+            _cache.Apply(CacheCleared.Instance);
+            _inbox?.Dispose();
+            _inbox = null;
+            _store.Retain(_cache.Referenced());
+            _log.Warning("node {0} dropped its cache on request", _node + 1);
+            SaveSnapshotSoon(force: true);
+            requester.Tell(new CacheDropped(_node));
         });
     }
 
-    /// <summary>A packet arrives: straight to its handler, unless chaos testing armed a fault for it.</summary>
-    private void Arrive<T>(T packet, Action<T> handle) where T : notnull
+    private void Open(OpenInbox open)
     {
-        if (_gremlin?.Fault is null)
+        if (_inbox?.Dataset != open.Dataset)
         {
-            handle(packet);
-            ReleaseHeldPacket();
-            return;
+            _inbox?.Dispose();
+            _inbox = new NodeInbox(_node, open.Dataset, _store, _cache, _settings.MaxHeldBytes);
         }
-        var (now, hold) = _gremlin.Pass(packet);
-        _log.Warning("node {0}: chaos: packet {1} arrives {2}", _node + 1, packet.GetType().Name, hold ? "held back" : $"as {now.Count} ({_gremlin.Damaged} damaged so far)");
-        if (hold)
-        {
-            ReleaseHeldPacket();
-            _held = (packet, Sender);
-            Timers.StartSingleTimer(ReleaseHeld.Instance, ReleaseHeld.Instance, TimeSpan.FromMilliseconds(500));
-            return;
-        }
-        // Copies after the first arrive later, as a network's duplicates would.
-        for (int i = 0; i < now.Count; i++)
-            if (i == 0) Handle(now[i]);
-            else Self.Tell(new Delivered(now[i]), Sender);
-        ReleaseHeldPacket();
+        _rounds[open.Round] = (Sender, 0, 0, 0, 0);
+        var target = _front ?? Self;
+        StreamRefs.SinkRef<IDataFrame>()
+            .To(Sink.ActorRefWithAck<IDataFrame>(target, new InboxStarted(open.Round), InboxAck.Instance, new InboxCompleted(open.Round), cause => new InboxFailed(open.Round, cause)))
+            .Run(Context.System.Materializer())
+            .PipeTo(Sender, Self, inbox => new InboxOpened(_node, open.Dataset, open.Round, inbox));
     }
 
-    private void Handle(object packet)
+    /// <summary>A frame from an inbox stream: stored or decoded, journaled in windows; the ack asks for the next.</summary>
+    private void Arrive(IDataFrame frame)
     {
-        switch (packet)
+        var stage = Sender;
+        var outcome = _inbox?.Accept(frame) ?? new InboxOutcome([], true, 0, 0, $"node {_node + 1}: a frame arrived with no inbox open.");
+        long bytes = frame switch { SegmentFrame s => s.Payload.Length, XorFrame x => x.Payload.Length, RlncFrame r => r.Payload.Length, _ => 0 };
+        _counters?.Count(LinkCounters.NodeIngress(_node), bytes);
+        if (outcome.Problem is not null) _log.Warning("{0}", outcome.Problem);
+        foreach (var round in _rounds.Keys.ToArray())
         {
-            case StoreBatch store: Store(store); break;
-            case XorPacketMessage xor: DecodeXor(xor); break;
-            case RlncPacketMessage rlnc: DecodeRlnc(rlnc); break;
+            var r = _rounds[round];
+            _rounds[round] = (r.Requester, r.Stored + outcome.Stored.Count, r.Rejected + (outcome.Rejected ? 1 : 0), r.Decoded + outcome.Decoded, r.Dropped + outcome.Dropped);
         }
-    }
-
-    /// <summary>A reordered packet goes in after the one that overtook it (or after a timeout, if none came).</summary>
-    private void ReleaseHeldPacket()
-    {
-        if (_held is not { } held) return;
-        _held = null;
-        Timers.Cancel(ReleaseHeld.Instance);
-        Self.Tell(new Delivered(held.Packet), held.Sender);
-    }
-
-    private void Arm(ArmPacketFault arm)
-    {
-        string refused = _gremlin is null ? "packet faults are off on this node (actorsync.chaos.enabled = off)"
-            : arm.Count == 0 ? "" : _gremlin.Arm(arm.Fault, arm.Count, arm.Kind) ?? "";
-        if (refused.Length == 0 && arm.Count > 0)
-            _log.Warning("node {0}: chaos: the next {1} {2} packet(s) will be damaged: {3}", _node + 1, arm.Count, arm.Kind, arm.Fault);
-        Sender.Tell(new PacketFaultArmed(_node, _gremlin?.Fault ?? "", _gremlin?.Remaining ?? 0, _gremlin?.Damaged ?? 0, refused));
-    }
-
-    private void KeepDecoded(CacheDecoded keep)
-    {
-        var requester = Sender;
-        var events = keep.Dataset != _dataset ? []
-            : keep.Batches.Distinct().Where(_decoded.ContainsKey)
-                .Select(b => new BatchCached(_dataset, b, _decoded[b], _manifest!.BatchDigests[b])).ToArray();
-        if (events.Length == 0)
+        if (outcome.Stored.Count > 0)
         {
-            requester.Tell(new DecodedCached(_node, _dataset, []));
-            return;
+            if (_unjournaledDataset != _inbox!.Dataset) JournalStored();
+            _unjournaledDataset = _inbox.Dataset;
+            _unjournaled.AddRange(outcome.Stored);
+            if (_unjournaled.Count >= _settings.JournalWindow) JournalStored();
+            else Timers.StartSingleTimer(FlushJournal.Instance, FlushJournal.Instance, TimeSpan.FromMilliseconds(20));
         }
-        PersistAll(events, cached =>
+        stage.Tell(InboxAck.Instance);
+    }
+
+    /// <summary>Journals the segments stored since the last window, in one write that does not hold up the inbox.</summary>
+    private void JournalStored()
+    {
+        if (_unjournaled.Count == 0) return;
+        var stored = new SegmentsStored(_unjournaledDataset, [.. _unjournaled]);
+        _unjournaled.Clear();
+        PersistAsync(stored, persisted =>
         {
-            Apply(cached);
+            _cache.Apply(persisted);
+            foreach (var feeder in _feeders) feeder.Tell(new DestinationFeeder.Arrived(persisted.Dataset, persisted.Segments));
             SaveSnapshotSoon(force: false);
         });
-        DeferAsync(events, _ => requester.Tell(new DecodedCached(_node, _dataset, events.Select(e => e.Batch).ToArray())));
     }
 
-    private void Serve(GetBatch get)
+    private void Close(int round, string error)
     {
-        byte[]? data = _cache.TryGetValue(get.Batch, out var cached) ? cached.Data : _decoded.GetValueOrDefault(get.Batch);
-        if (data is null)
+        JournalStored();
+        if (!_rounds.Remove(round, out var r)) return;
+        if (error.Length > 0) _log.Warning("node {0}: inbox of round {1} failed: {2}", _node + 1, round, error);
+        long dataset = _inbox?.Dataset ?? _cache.Dataset;
+        DeferAsync(round, _ => r.Requester.Tell(new InboxClosed(_node, dataset, round, r.Stored, r.Rejected, r.Decoded, r.Dropped, error)));
+    }
+
+    /// <summary>Whole batches to peers through the relay, read from the store segment by segment as the stream pulls.</summary>
+    private void OfferSegments(OfferSegments offer)
+    {
+        if (_cache.Dataset != offer.Dataset || _cache.Manifest is not { } manifest)
         {
-            Sender.Tell(new BatchMissing(_node, get.Batch));
+            Sender.Tell(new HubFailed($"node-{_node + 1}", "offer segments", $"it holds dataset {_cache.Dataset}, not {offer.Dataset}."));
             return;
         }
-        _counters?.Count(LinkCounters.NodeEgress(_node), data.Length);
-        var digest = cached?.Digest ?? _manifest!.BatchDigests[get.Batch];
-        Sender.Tell(new BatchData(_node, _dataset, get.Batch, data, digest));
-    }
-
-    private void DecodeXor(XorPacketMessage packet)
-    {
-        _counters?.Count(LinkCounters.NodeIngress(_node), packet.Payload.Length);
-        if (NotReadyFor(packet.Dataset) is { } reason)
+        var missing = offer.Offers.Where(o => (uint)o.Batch >= (uint)manifest.BatchCount || !_cache.HoldsWhole(o.Batch)).Select(o => $"B{o.Batch + 1}").ToArray();
+        if (missing.Length > 0)
         {
-            Sender.Tell(new XorAccepted(_node, packet.Dataset, packet.Index, reason, [], []));
+            Sender.Tell(new HubFailed($"node-{_node + 1}", "offer segments", $"it no longer holds {string.Join(", ", missing)} whole."));
             return;
         }
-        _xor ??= SeededXorDecoder();
-        var result = _xor.Accept(new XorPacket(packet.Index, packet.Batches, packet.Payload, packet.Checksum));
-        foreach (var batch in result.DecodedBatches) _decoded[batch] = _xor.Batch(batch)!.Value.ToArray();
-        if (result.Reason is not null) _log.Warning("node {0}: XOR packet P{1}: {2}", _node + 1, packet.Index + 1, result.Reason);
-        Sender.Tell(new XorAccepted(_node, packet.Dataset, packet.Index, result.Outcome.ToString(), result.DecodedBatches.ToArray(), result.FailedVerification.ToArray()));
+        var store = _store;
+        var items = offer.Offers.SelectMany(o => Enumerable.Range(0, manifest.SegmentCount).Select(i => (o, i)));
+        Source.From(items)
+            .Select(item => (IDataFrame)new Routed(item.o.Recipients, item.o.Kind, ReadFrame(store, manifest, offer.Dataset, item.o.Batch, item.i)))
+            .RunWith(StreamRefs.SourceRef<IDataFrame>(), Context.System.Materializer())
+            .PipeTo(Sender, Self, segments => new SegmentsOffered(_node, offer.Dataset, segments));
     }
 
-    private void EncodeRlnc(EncodeRecovery request)
+    /// <summary>Segment i of a batch the store holds, padded, as a frame.</summary>
+    internal static SegmentFrame ReadFrame(SegmentStore store, BatchManifest manifest, long dataset, int batch, int index)
     {
-        if (request.Dataset != _dataset || _cache.Count == 0)
+        var id = SegmentId.Of(manifest.SegmentDigest(batch, index) ?? Digest.Empty);
+        var payload = new byte[manifest.PaddedLength(index)];
+        int length = store.Read(id, payload);
+        if (length < 0) throw new IOException($"segment {index} of batch B{batch + 1} is gone from the store.");
+        return new SegmentFrame(dataset, batch, index, length, id.ToBytes(), payload);
+    }
+
+    /// <summary>RLNC packets over every batch held whole, each a fresh random combination, segment by segment.</summary>
+    private void OfferRecovery(OfferRecovery offer)
+    {
+        var whole = _cache.Batches().Whole;
+        if (_cache.Dataset != offer.Dataset || _cache.Manifest is not { } manifest || whole.Length == 0)
         {
-            Sender.Tell(new RlncAccepted(_node, request.Dataset, "NothingToEncode", 0, 0, [], [], []));
+            Sender.Tell(new HubFailed($"node-{_node + 1}", "offer recovery packets", $"it holds no batch of dataset {offer.Dataset} whole."));
             return;
         }
-        _encoder ??= new RlncEncoder(_node, _cache.ToDictionary(c => c.Key, c => c.Value.Data));
-        for (int i = 0; i < request.Count; i++)
-        {
-            var packet = _encoder.Next();
-            _counters?.Count(LinkCounters.NodeEgress(_node), packet.Payload.Length);
-            _counters?.Count(LinkCounters.PeerRecovery, packet.Payload.Length);
-            Sender.Tell(new RlncPacketMessage(_dataset, packet.Sender, packet.Sequence, packet.BatchIds, packet.Coefficients, packet.Payload, packet.Checksum));
-        }
+        var store = _store;
+        var packets = Enumerable.Range(0, offer.Count).Select(_ => (Sequence: _sequence++, Coefficients: RlncEncoder.RandomCoefficients(whole.Length, _random))).ToArray();
+        int sender = _node;
+        Source.From(packets.SelectMany(p => Enumerable.Range(0, manifest.SegmentCount).Select(i => (p, i))))
+            .Select(item => (IDataFrame)new Routed(offer.Recipients, FrameKind.Recovery, RlncFrame.From(offer.Dataset, RlncSegmentPacket.Encode(sender, item.p.Sequence, item.i,
+                whole, item.p.Coefficients, manifest.PaddedLength(item.i),
+                (batch, destination) => Math.Max(0, store.Read(SegmentId.Of(manifest.SegmentDigest(batch, item.i) ?? Digest.Empty), destination))))))
+            .RunWith(StreamRefs.SourceRef<IDataFrame>(), Context.System.Materializer())
+            .PipeTo(Sender, Self, segments => new RecoveryOffered(_node, offer.Dataset, packets.Length, segments));
     }
 
-    private void DecodeRlnc(RlncPacketMessage message)
+    private void Solve(SolveRecovery solve)
     {
-        _counters?.Count(LinkCounters.NodeIngress(_node), message.Payload.Length);
-        if (NotReadyFor(message.Dataset) is { } reason)
+        var requester = Sender;
+        if (_inbox is null || _inbox.Dataset != solve.Dataset)
         {
-            Sender.Tell(new RlncAccepted(_node, message.Dataset, reason, 0, 0, [], [], []));
+            requester.Tell(new RecoverySolved(_node, solve.Dataset, [], [], [], 0, 0));
             return;
         }
-        if (_cache.Count + _decoded.Count == _manifest!.BatchCount)
+        JournalStored();
+        var (result, stored) = _inbox.Solve();
+        if (result.FailedVerification.Length > 0)
+            _log.Warning("node {0}: RLNC-decoded batches failed their digest: {1}", _node + 1, string.Join(", ", result.FailedVerification.Select(b => $"B{b + 1}")));
+        var reply = new RecoverySolved(_node, solve.Dataset, result.Decoded, result.Undetermined, result.FailedVerification, result.Rank, result.Unknowns);
+        if (stored.Count == 0)
         {
-            Sender.Tell(new RlncAccepted(_node, message.Dataset, RlncReceiveOutcome.NotInnovative.ToString(), 0, 0, [], [], []));
-            return; // already holds every batch: a late top-up adds nothing
+            requester.Tell(reply);
+            return;
         }
-        _rlnc ??= new RlncDecoder(Known(), Enumerable.Range(0, _manifest.BatchCount), _manifest.BatchSize, _manifest);
-        var received = _rlnc.Receive(new CodedPacket(message.Sender, message.Sequence, message.BatchIds, message.Coefficients, message.Payload, message.Checksum));
-        if (received.Reason is not null) _log.Warning("node {0}: RLNC packet: {1}", _node + 1, received.Reason);
-        int[] decoded = [], failed = [];
-        int rank = _rlnc.Rank, unknowns = _rlnc.Unknowns;
-        var undetermined = _rlnc.UndeterminedBatches.ToArray();
-        if (_rlnc.IsFullRank)
+        PersistAsync(new SegmentsStored(solve.Dataset, [.. stored]), persisted =>
         {
-            var result = _rlnc.Decode();
-            foreach (var (batch, data) in result.Batches) _decoded[batch] = data;
-            decoded = result.Batches.Keys.Order().ToArray();
-            failed = result.FailedVerification.ToArray();
-            undetermined = failed;
-            _rlnc = null; // done, or poisoned by a lying peer: either way the next packets start afresh
-            if (failed.Length > 0) _log.Warning("node {0}: RLNC-decoded batches failed their digest: {1}", _node + 1, string.Join(", ", failed.Select(b => $"B{b + 1}")));
-        }
-        Sender.Tell(new RlncAccepted(_node, message.Dataset, received.Outcome.ToString(), rank, unknowns, decoded, undetermined, failed));
+            _cache.Apply(persisted);
+            foreach (var feeder in _feeders) feeder.Tell(new DestinationFeeder.Arrived(persisted.Dataset, persisted.Segments));
+            SaveSnapshotSoon(force: false);
+            requester.Tell(reply);
+        });
     }
 
-    private string? NotReadyFor(long dataset) =>
-        dataset != _dataset ? $"WrongDataset (holding {_dataset})" : _manifest is null ? "NoManifest" : null;
-
-    private XorPeelingDecoder SeededXorDecoder()
+    /// <summary>Hub C asks for the dataset: a child streams the batches it lacks, as this node comes to hold them.</summary>
+    private void Feed(FeedDestination feed)
     {
-        var decoder = new XorPeelingDecoder(_manifest!.BatchCount, _manifest.BatchSize, _manifest);
-        foreach (var (batch, data) in Known()) decoder.AddKnown(batch, data);
-        return decoder;
-    }
-
-    private Dictionary<int, byte[]> Known()
-    {
-        var known = new Dictionary<int, byte[]>(_decoded);
-        foreach (var (batch, cached) in _cache) known[batch] = cached.Data;
-        return known;
-    }
-
-    private void Apply(BatchCached cached)
-    {
-        if (cached.Dataset > _dataset) StartDataset(cached.Dataset, manifest: null);
-        _cache[cached.Batch] = new CachedBatch(cached.Batch, cached.Data, cached.Digest);
-        _decoded.Remove(cached.Batch); // held in the cache now: the two sets never overlap
-        ResetCoding();
-    }
-
-    /// <summary>
-    /// A newer dataset keeps every batch whose digest it still lists at the same position (an incremental cycle
-    /// moves only the changed ones); the rest are dropped.
-    /// </summary>
-    private void Apply(ManifestCached cached)
-    {
-        var manifest = new BatchManifest(cached.BatchSize, cached.Digests);
-        if (cached.Dataset > _dataset)
-        {
-            bool Unchanged(int batch, byte[] digest) => batch < manifest.BatchCount && Digest.Matches(manifest.BatchDigests[batch], digest);
-            var keptCache = _cache.Values.Where(c => Unchanged(c.Batch, c.Digest)).ToArray();
-            var keptDecoded = _manifest is null || _manifest.BatchSize != manifest.BatchSize ? []
-                : _decoded.Where(d => d.Key < _manifest.BatchCount && Unchanged(d.Key, _manifest.BatchDigests[d.Key])).ToArray();
-            if (_manifest is not null && _manifest.BatchSize != manifest.BatchSize) keptCache = [];
-            StartDataset(cached.Dataset, manifest);
-            foreach (var batch in keptCache) _cache[batch.Batch] = batch;
-            foreach (var (batch, data) in keptDecoded) _decoded[batch] = data;
-        }
-        else _manifest = manifest;
-        _catalog = cached.Catalog;
-        ResetCoding();
-    }
-
-    /// <summary>A newer dataset replaces the old one's batches.</summary>
-    private void StartDataset(long dataset, BatchManifest? manifest)
-    {
-        _cache.Clear();
-        _decoded.Clear();
-        _dataset = dataset;
-        _manifest = manifest;
-    }
-
-    private void ClearCache()
-    {
-        _cache.Clear();
-        _decoded.Clear();
-        ResetCoding();
-    }
-
-    /// <summary>The coders captured what the node knew; after a change they are rebuilt on first use.</summary>
-    private void ResetCoding()
-    {
-        _xor = null;
-        _rlnc = null;
-        _encoder = null;
+        var pending = _cache.PendingDataset == feed.Dataset ? _cache.Pending.ToArray() : [];
+        var current = _cache.Dataset == feed.Dataset ? _cache.Manifest : null;
+        var feeder = Context.ActorOf(DestinationFeeder.Props(_node, feed, _store, _cache.Manifest, current, pending, Sender, _counters));
+        _feeders.Add(feeder);
+        Context.Watch(feeder);
     }
 
     /// <summary>The SQLite journal's size with its write-ahead log, or -1 for a journal that is not a local file.</summary>
@@ -419,22 +361,33 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
 
     private void SaveSnapshotSoon(bool force)
     {
-        if (!force && ++_eventsSinceSnapshot < _snapshotEvery) return;
+        if (!force && ++_eventsSinceSnapshot < _settings.SnapshotEvery) return;
         _eventsSinceSnapshot = 0;
-        SaveSnapshot(new NodeCacheSnapshot(_dataset, _cache.Values.OrderBy(b => b.Batch).ToArray(),
-            _manifest?.BatchSize ?? 0, _manifest?.BatchDigests.ToArray() ?? [], _catalog));
-    }
-
-    /// <summary>A packet to handle past the gremlin: a duplicate, or one that was held back.</summary>
-    private sealed record Delivered(object Packet) : INoSerializationVerificationNeeded;
-
-    private sealed record ReleaseHeld : INoSerializationVerificationNeeded
-    {
-        public static readonly ReleaseHeld Instance = new();
+        SaveSnapshot(_cache.ToSnapshot());
     }
 
     private sealed record Reregister : INoSerializationVerificationNeeded
     {
         public static readonly Reregister Instance = new();
     }
+
+    private sealed record FlushJournal : INoSerializationVerificationNeeded
+    {
+        public static readonly FlushJournal Instance = new();
+    }
 }
+
+/// <summary>The messages of a node's inbox stream (local: the stream's sink and the node share a member).</summary>
+public sealed record InboxStarted(int Round) : INoSerializationVerificationNeeded;
+
+public sealed record InboxCompleted(int Round) : INoSerializationVerificationNeeded;
+
+public sealed record InboxFailed(int Round, Exception Cause) : INoSerializationVerificationNeeded;
+
+public sealed record InboxAck : INoSerializationVerificationNeeded
+{
+    public static readonly InboxAck Instance = new();
+}
+
+/// <summary>To an actor in front of a node's inbox (chaos testing): the node it passes frames on to.</summary>
+public sealed record InboxFront(IActorRef Node) : INoSerializationVerificationNeeded;

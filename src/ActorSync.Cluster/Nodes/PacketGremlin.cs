@@ -20,7 +20,7 @@ public sealed class PacketGremlin(int seed)
         ["wrong-coefficients"] = "a lying peer: other coefficients (RLNC) or batches (XOR) under a matching checksum",
     };
 
-    /// <summary>The packet kinds a fault can be aimed at: placement batches, XOR delivery, RLNC recovery.</summary>
+    /// <summary>The frame kinds a fault can be aimed at: batch segments, XOR delivery, RLNC recovery.</summary>
     public static readonly string[] Kinds = ["any", "batch", "xor", "rlnc"];
 
     private readonly Random _random = new(seed);
@@ -56,13 +56,13 @@ public sealed class PacketGremlin(int seed)
             : $"'{setting}' is not FAULT:COUNT:KIND, e.g. flip:2:rlnc.";
     }
 
-    public static bool IsPacket(object message) => message is StoreBatch or XorPacketMessage or RlncPacketMessage;
+    public static bool IsPacket(object message) => message is SegmentFrame or XorFrame or RlncFrame;
 
     private bool Aimed(object packet) => _kind switch
     {
-        "batch" => packet is StoreBatch,
-        "xor" => packet is XorPacketMessage,
-        "rlnc" => packet is RlncPacketMessage,
+        "batch" => packet is SegmentFrame,
+        "xor" => packet is XorFrame,
+        "rlnc" => packet is RlncFrame,
         _ => IsPacket(packet),
     };
 
@@ -101,9 +101,9 @@ public sealed class PacketGremlin(int seed)
         }
         return packet switch
         {
-            StoreBatch b => b with { Data = Flipped(b.Data) },
-            XorPacketMessage x => x with { Payload = Flipped(x.Payload) },
-            RlncPacketMessage r => r with { Payload = Flipped(r.Payload) },
+            SegmentFrame b => b with { Payload = Flipped(b.Payload) },
+            XorFrame x => x with { Payload = Flipped(x.Payload) },
+            RlncFrame r => r with { Payload = Flipped(r.Payload) },
             _ => packet,
         };
     }
@@ -113,9 +113,9 @@ public sealed class PacketGremlin(int seed)
         byte[] Cut(byte[] data) => data[..(data.Length / 2)];
         return packet switch
         {
-            StoreBatch b => b with { Data = Cut(b.Data) },
-            XorPacketMessage x => x with { Payload = Cut(x.Payload) },
-            RlncPacketMessage r => r with { Payload = Cut(r.Payload) },
+            SegmentFrame b => b with { Payload = Cut(b.Payload) },
+            XorFrame x => x with { Payload = Cut(x.Payload) },
+            RlncFrame r => r with { Payload = Cut(r.Payload) },
             _ => packet,
         };
     }
@@ -125,22 +125,22 @@ public sealed class PacketGremlin(int seed)
     {
         switch (packet)
         {
-            case RlncPacketMessage r when r.Coefficients.Length > 0:
+            case RlncFrame r when r.Coefficients.Length > 0:
             {
                 var coefficients = r.Coefficients.ToArray();
                 int at = _random.Next(coefficients.Length);
                 coefficients[at] = (byte)(coefficients[at] % 255 + 1); // still nonzero, but not what was encoded
-                var lie = CodedPacket.Create(r.Sender, r.Sequence, r.BatchIds, coefficients, r.Payload);
-                return r with { Coefficients = lie.Coefficients, Checksum = lie.Checksum };
+                return RlncFrame.From(r.Dataset, RlncSegmentPacket.Create(r.Sender, r.Sequence, r.Index, r.BatchIds, coefficients, r.Payload));
             }
-            case XorPacketMessage x when x.Batches.Length > 0:
+            case XorFrame x when x.Terms.Length > 0:
             {
-                var batches = x.Batches.ToArray();
-                int at = _random.Next(batches.Length);
-                int other = Enumerable.Range(0, batches.Max() + 2).First(b => !batches.Contains(b));
-                batches[at] = other;
-                var lie = XorPacket.Create(x.Index, batches, x.Payload);
-                return x with { Batches = lie.Batches, Checksum = lie.Checksum };
+                // Another term's digest in one place: a consistent packet that decodes to something wrong.
+                var terms = x.Terms.ToArray();
+                int at = _random.Next(terms.Length);
+                var digest = terms[at].Digest.ToArray();
+                digest[0] ^= 0x5A;
+                terms[at] = terms[at] with { Digest = digest };
+                return XorFrame.From(x.Dataset, XorSegmentPacket.Create(x.Packet, x.Index, terms, x.Payload));
             }
             default:
                 return null; // a plain batch has no coefficients to lie about

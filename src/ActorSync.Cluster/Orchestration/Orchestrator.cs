@@ -35,10 +35,7 @@ public sealed class Orchestrator : ReceiveActor
     private bool _destinationHealthy = true;
     private DatasetState? _dataset;
     private IActorRef? _cycle;
-    /// <summary>Per hub, cancelled when its worker dies while a cycle runs: that cycle's steps at the hub fail at once.</summary>
-    private readonly Dictionary<string, CancellationTokenSource> _hubLost = new();
     private readonly Dictionary<IActorRef, string> _hubWorkers = new();
-    private readonly Dictionary<int, CancellationTokenSource> _nodeLost = new();
     private CycleProgress _progress = CycleProgress.Idle;
     private int _cycleNumber;
     private (string Kind, StartSync Request, List<IActorRef> Requesters)? _next;
@@ -87,7 +84,7 @@ public sealed class Orchestrator : ReceiveActor
         {
             _nodesDown.Add(down.Node);
             _nodes.Remove(down.Node);
-            if (_nodeLost.TryGetValue(down.Node, out var lost)) lost.Cancel(); // the running cycle stops waiting on it
+            _cycle?.Tell(new CycleNodeLost(down.Node, down.Reason)); // the running cycle stops waiting on it
             _log.Warning("node {0} is down ({1}, reported by {2})", down.Node + 1, down.Reason, down.Hub);
         });
         Receive<NodeUp>(up =>
@@ -113,10 +110,9 @@ public sealed class Orchestrator : ReceiveActor
                 // step of the running cycle waiting on it fails now, not after the long-step timeout.
                 if (_hubs.TryGetValue(lostHub, out var current) && current.Worker.Equals(terminated.ActorRef)) _hubs.Remove(lostHub);
                 _log.Warning("hub {0} worker {1} is lost; the running cycle's steps at it fail now", lostHub, terminated.ActorRef.Path);
-                if (_hubLost.TryGetValue(lostHub, out var lost)) lost.Cancel();
+                _cycle?.Tell(new CycleHubLost(lostHub));
             }
             if (terminated.ActorRef.Equals(_cycle)) _cycle = null; // stopped without reporting: let the next one run
-            if (_cycle is null) DisposeLostTokens();
         });
         Receive<GetMode>(_ => Sender.Tell(new ModeStatus(_mode, _sourceHealthy, _destinationHealthy, _nodesDown.ToArray(), _history.ToArray())));
         Receive<GetSyncStatus>(_ => Sender.Tell(new SyncStatus(_cycle is not null, _progress, _reports.ToArray())));
@@ -174,7 +170,7 @@ public sealed class Orchestrator : ReceiveActor
             _nodes.Where(n => !_nodesDown.Contains(n.Key)).ToDictionary(n => n.Key, n => n.Value),
             _hubs.TryGetValue(_settings.SourceHub, out var source) ? source.Worker : null,
             _hubs.TryGetValue(_settings.DestinationHub, out var destination) ? destination.Worker : null,
-            _dataset, HubLostToken(_settings.SourceHub), HubLostToken(_settings.DestinationHub), NodeLostTokens());
+            _dataset);
         _log.Info("cycle {0} ({1}) starts in {2} mode with node(s) {3}", _cycleNumber, kind, _mode, string.Join(", ", setup.Nodes.Keys.Order().Select(n => n + 1)));
         _cycle = Context.ActorOf(SyncCycle.Props(setup), $"cycle-{_cycleNumber}");
         _progress = new CycleProgress(_cycleNumber, kind, "starting", 0, 1);
@@ -183,21 +179,8 @@ public sealed class Orchestrator : ReceiveActor
         _waiting.AddRange(requesters);
     }
 
-    private CancellationToken HubLostToken(string hub) => (_hubLost[hub] = new CancellationTokenSource()).Token;
-
-    private Dictionary<int, CancellationToken> NodeLostTokens() =>
-        _nodes.Keys.Where(n => !_nodesDown.Contains(n)).ToDictionary(n => n, n => (_nodeLost[n] = new CancellationTokenSource()).Token);
-
-    private void DisposeLostTokens()
-    {
-        foreach (var source in _hubLost.Values.Concat(_nodeLost.Values)) source.Dispose();
-        _hubLost.Clear();
-        _nodeLost.Clear();
-    }
-
     private void Finished(CycleFinished finished)
     {
-        DisposeLostTokens();
         if (_cycle is not null) Context.Unwatch(_cycle);
         _cycle = null;
         _progress = CycleProgress.Idle;

@@ -15,7 +15,8 @@ public sealed record OrchestratorSettings(
     TimeSpan AskTimeout,
     TimeSpan LongStepTimeout,
     bool RecoverWhenSourceDown,
-    bool RepairWhenNodeReturns)
+    bool RepairWhenNodeReturns,
+    int SegmentSize = SegmentLayout.DefaultSize)
 {
     public int BatchCount => Eta * (int)Combinatorics.Binomial(Nodes, Redundancy);
 
@@ -47,9 +48,26 @@ public sealed record OrchestratorSettings(
             Positive(section, "ask-timeout"),
             Positive(section, "long-step-timeout"),
             section.GetBoolean("recover-when-source-down", true),
-            section.GetBoolean("repair-when-node-returns", true));
+            section.GetBoolean("repair-when-node-returns", true),
+            SegmentSizeFrom(config));
         return settings;
     }
+
+    /// <summary>actorsync.data.segment-size: the unit that moves, is stored and is checked. It must fit a remoting frame.</summary>
+    public static int SegmentSizeFrom(Config config)
+    {
+        long size = config.GetByteSize("actorsync.data.segment-size") ?? SegmentLayout.DefaultSize;
+        try { SegmentLayout.Validate((int)Math.Min(size, int.MaxValue)); }
+        catch (ArgumentOutOfRangeException error) { throw new ConfigurationException(error.Message.Split(" (Parameter", 2)[0]); }
+        long frame = config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 128_000;
+        if (size + FrameOverhead > frame)
+            throw new ConfigurationException($"actorsync.data.segment-size = {size} does not fit akka.remote.dot-netty.tcp.maximum-frame-size = {frame} " +
+                                             $"with {FrameOverhead} bytes of framing; raise the frame size on every member or lower the segment size.");
+        return (int)size;
+    }
+
+    /// <summary>Room a segment's frame needs beyond its payload: digests, terms, coefficients and remoting envelopes.</summary>
+    public const int FrameOverhead = 16 * 1024;
 
     private static TimeSpan Positive(Config section, string key)
     {

@@ -1,15 +1,20 @@
 using System.Diagnostics;
 using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
+using ActorSync.Coding.Planning;
+using ActorSync.Data;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Streams;
 
 namespace ActorSync.Cluster.Orchestration;
 
-/// <summary>A dataset the cluster holds: its manifest and its catalog (opaque bytes from the database edge).</summary>
-public sealed record DatasetState(long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog)
+/// <summary>A dataset the cluster holds: its manifest and catalog (encoded; opaque bytes from the data edge).</summary>
+public sealed record DatasetState(long Dataset, byte[] Manifest, byte[] Catalog)
 {
-    public BatchManifest Manifest => new(BatchSize, Digests);
+    private BatchManifest? _decoded;
+
+    public BatchManifest Decoded => _decoded ??= BatchManifest.Decode(Manifest);
 }
 
 /// <summary>What a cycle starts from: the orchestrator's view of the cluster when it began.</summary>
@@ -22,49 +27,60 @@ public sealed record CycleSetup(
     IReadOnlyDictionary<int, IActorRef> Nodes,
     IActorRef? Source,
     IActorRef? Destination,
-    DatasetState? Current,
-    CancellationToken SourceLost = default,
-    CancellationToken DestinationLost = default,
-    IReadOnlyDictionary<int, CancellationToken>? NodesLost = null);
+    DatasetState? Current);
 
 /// <summary>Sent to the orchestrator when the cycle ends, with the dataset the nodes now hold (null if none is known).</summary>
 public sealed record CycleFinished(CycleReport Report, DatasetState? Dataset) : INoSerializationVerificationNeeded;
 
+/// <summary>From the orchestrator to its running cycle: a node left (reported down); the cycle goes on without it.</summary>
+public sealed record CycleNodeLost(int Node, string Reason) : INoSerializationVerificationNeeded;
+
+/// <summary>From the orchestrator to its running cycle: a hub's worker is gone; what waits on it fails now.</summary>
+public sealed record CycleHubLost(string Hub) : INoSerializationVerificationNeeded;
+
 /// <summary>
-/// One cycle, run by a child of the orchestrator, which relays every batch and packet (so the relay → node fan-out
-/// happens after the scarce source link) and counts each link's payload bytes. Kinds:
+/// One cycle, a child of the orchestrator and a state machine that only moves messages: the decisions are in
+/// <see cref="SourceRouter"/> (at Hub B) and <see cref="CyclePlanner"/>, the bytes move in streams through the
+/// <see cref="Relay"/>, and every step answers by message (<c>Become</c>, <c>PipeTo(Self)</c>, timers), so the mailbox is
+/// free for a lost node or hub at any time. Kinds:
 /// <list type="bullet">
-/// <item><c>sync</c> (source up): optional reverse sync C → B; Hub B snapshots; each node learns the manifest and keeps
-/// the batches that did not change; placement fills each node's placed batches, from a peer when one holds them
-/// (direct repair) and from the source otherwise; coded XOR delivery of what nodes lack; one complete node streams
-/// the dataset to Hub C, which applies what changed and verifies. If the snapshot fails, it falls back to recovery.</item>
-/// <item><c>recovery</c> (source down): nodes broadcast RLNC packets as the cut-set-optimal allocation says, with
-/// rateless top-ups from the helpers of any batch still undetermined; then Hub C is served from a complete node.</item>
-/// <item><c>repair</c> (a node came back, source up): direct repair of its placed batches from peers.</item>
+/// <item><c>sync</c> (source up): optional reverse sync C → B; then one streamed round in which Hub B reads the source
+/// while the nodes store its placement and coded-delivery segments and Hub C already applies what a node holds; the
+/// manifest to every node; gap fill from peers (or the source) of whatever a node still lacks; Hub C commits once
+/// verified. If the snapshot fails and a dataset is known, it falls back to recovery.</item>
+/// <item><c>recovery</c> (source down): rounds of RLNC packets as the cut-set-optimal allocation says, with rateless
+/// top-ups; a gap fill from peers; Hub C served from a complete node.</item>
+/// <item><c>repair</c> (a node came back, source up): peers refill its placed batches.</item>
 /// </list>
-/// The coding math is in ActorSync.Coding; this actor only moves messages.
 /// </summary>
-public sealed class SyncCycle : ReceiveActor
+public sealed class SyncCycle : ReceiveActor, IWithTimers
 {
-    /// <summary>The fallback link: batches sent uncoded after coded delivery left a node short (a crash, a bad packet).</summary>
-    public const string FallbackLink = "fallback";
-    public const string PeerRepairLink = "peer.repair";
-    public const string DestinationIngressLink = "destination.ingress";
-    public const string ReverseLink = "reverse";
+    private const int MaxFillRounds = 3;
 
     private readonly CycleSetup _setup;
     private readonly OrchestratorSettings _settings;
     private readonly Placement _placement;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkCounters _links = new();
+    private readonly Relay _relay;
     private readonly Dictionary<int, IActorRef> _alive;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly string _startedAt = DateTime.UtcNow.ToString("O");
     private string _mode;
-    private int _placed, _xorPackets, _uncodedPackets, _rlncPackets, _repairTransfers;
+    private DatasetState? _dataset;
+    private Dictionary<int, Holdings> _holdings = new();
+    private Gather? _gather;
+    private Round? _round;
+    private int _rounds, _rlncPackets, _fillRounds;
+    private bool _sourceLost, _destinationLost;
     private DatasetApplied? _applied;
     private ChangesResolved? _reverse;
-    private DatasetState? _dataset;
+    private int _servingNode = -1;
+    private bool _applyStarted, _awaitingApply, _reversing;
+    private SnapshotPrepared? _prepared;
+    private byte[] _schemas = [];
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(CycleSetup setup) => Akka.Actor.Props.Create(() => new SyncCycle(setup));
 
@@ -76,474 +92,617 @@ public sealed class SyncCycle : ReceiveActor
         _alive = setup.Nodes.Where(n => n.Key < _placement.Nodes).ToDictionary(n => n.Key, n => n.Value);
         _mode = setup.Mode;
         _dataset = setup.Current;
-        ReceiveAsync<Run>(_ => RunAsync());
+        _relay = new Relay(Context.System.Materializer(), _links);
+        Handlers(() => { });
     }
 
-    protected override void PreStart() => Self.Tell(Run.Instance);
+    protected override void PreStart() => Self.Tell(Begin.Instance);
 
-    private async Task RunAsync()
+    protected override void PostStop() => _relay.CloseInboxes();
+
+    private void Start()
     {
-        string outcome;
-        try
+        switch (_setup.Kind)
         {
-            switch (_setup.Kind)
+            case "repair": Repair(); break;
+            case "sync" when _mode == Orchestrator.Normal: Forward(); break;
+            default: Recover(); break;
+        }
+    }
+
+    // ---- normal mode: the pipelined sync ---------------------------------------------------------------------------
+
+    private void Forward()
+    {
+        if (_setup.Source is null) { Fail($"no source hub ({_settings.SourceHub}) has registered with the orchestrator."); return; }
+        if (_setup.Destination is null) { Fail($"no destination hub ({_settings.DestinationHub}) has registered with the orchestrator."); return; }
+        if (_setup.Request.Bidirectional && _dataset is not null) ReverseSync(() => { _reversing = false; Survey(); });
+        else Survey();
+    }
+
+    /// <summary>Step one of a sync: what each node holds, and which dataset that is (an orchestrator that just took over learns it here).</summary>
+    private void Survey()
+    {
+        Progress("what the nodes hold", 1);
+        AskNodes(GetHoldings.Instance, _settings.AskTimeout, answers =>
+        {
+            _holdings = answers.ToDictionary(a => a.Key, a => (Holdings)a.Value);
+            if (_dataset is null && _holdings.Values.Any(h => h.Dataset > 0)) NewestManifest(OpenSourceRound);
+            else OpenSourceRound();
+        });
+    }
+
+    /// <summary>The streamed round: inboxes open, Hub B reads and streams, Hub C applies what the serving node holds.</summary>
+    private void OpenSourceRound()
+    {
+        long dataset = Math.Max(DateTime.UtcNow.Ticks, _holdings.Values.Select(h => h.Dataset).Append(_dataset?.Dataset ?? 0).Max() + 1);
+        Progress("snapshot, placement and delivery, streamed", 2);
+        StartRound(dataset, _alive.Keys.ToArray(), round =>
+        {
+            var previous = _dataset;
+            var held = Enumerable.Range(0, _placement.Nodes)
+                .Select(n => previous is not null && _holdings.TryGetValue(n, out var h) && h.Dataset == previous.Dataset && round.Targets.Contains(n) ? h.Whole : [])
+                .ToArray();
+            var routing = new SnapshotRouting(_placement.Nodes, _placement.Redundancy, _placement.Eta, DeliveryCost.NameOf(_settings.Scheme),
+                Mask(round.Targets), previous?.Manifest ?? [], held);
+            round.Expect(1);
+            round.AwaitsManifest = true;
+            _setup.Source!.Tell(new PrepareSnapshot(dataset, _placement.BatchCount, _settings.Tables, _settings.SegmentSize, routing), Self);
+            // The node that will stream the dataset to Hub C: any of them will hold it all by the end.
+            _servingNode = CyclePlanner.ServingNode(round.Targets, _setup.Cycle);
+        }, SourceRoundClosed);
+    }
+
+    private void SnapshotStarted(SnapshotStarted started)
+    {
+        if (_round is not { } round || started.Dataset != round.Dataset) return;
+        _schemas = started.Schemas;
+        RunStream(round, CyclePlanner.Source, started.Segments);
+        if (_servingNode >= 0 && _alive.ContainsKey(_servingNode)) StartApply(round.Dataset, _servingNode);
+    }
+
+    private void SourceRoundClosed(Round round)
+    {
+        if (_prepared is null)
+        {
+            if (_sourceLost || round.Failures.Count > 0) SourceFailed(string.Join("; ", round.Failures.DefaultIfEmpty("the source hub was lost mid-snapshot")));
+            else Fail("the source's stream ended without its manifest.");
+            return;
+        }
+        _dataset = new DatasetState(_prepared.Dataset, _prepared.Manifest, _prepared.Catalog);
+        Install(() =>
+        {
+            if (_setup.Destination is not null && _applyStarted) _setup.Destination.Tell(new FinishApply(_dataset.Dataset, _dataset.Manifest, _dataset.Catalog), Self);
+            Fill(sourceUp: true, Serve);
+        });
+    }
+
+    /// <summary>The snapshot failed (the source died mid-read): serve Hub C from the caches of the last dataset instead.</summary>
+    private void SourceFailed(string reason)
+    {
+        if (_setup.Kind == "sync" && _settings.RecoverWhenSourceDown && _dataset is not null && _prepared is null)
+        {
+            _log.Warning("cycle {0}: {1}; falling back to peer recovery of dataset {2}", _setup.Cycle, reason, _dataset.Dataset);
+            _mode = Orchestrator.Recovery;
+            _applyStarted = false;
+            _servingNode = -1;
+            Recover();
+            return;
+        }
+        Fail($"snapshotting the source at {_settings.SourceHub}: {reason}");
+    }
+
+    // ---- reverse sync ----------------------------------------------------------------------------------------------
+
+    /// <summary>C → B: the destination's local changes stream to the source, are resolved there, and are recorded at the destination.</summary>
+    private void ReverseSync(Action then)
+    {
+        Progress("reverse sync C → B", 0);
+        _reversing = true;
+        Step(_settings.LongStepTimeout, "collecting local changes at " + _settings.DestinationHub);
+        _setup.Destination!.Tell(new CollectChanges(_dataset!.Catalog), Self);
+        Waiting(() =>
+        {
+            Receive<ChangesCollected>(collected =>
             {
-                case "repair":
-                    await RepairAsync();
-                    break;
-                case "sync" when _mode == Orchestrator.Normal:
-                    await ForwardAsync();
-                    break;
-                default:
-                    await RecoverAndServeAsync();
-                    break;
-            }
-            outcome = _setup.Kind == "repair" ? "repaired"
-                : _applied is null ? "failed: nothing was applied"
-                : _applied.Checks.All(c => c.Equal) ? "verified"
-                : "failed: the destination differs from the source snapshot in " + string.Join(", ", _applied.Checks.Where(c => !c.Equal).Select(c => c.Table));
-        }
-        catch (ClusterStepException error)
+                if (collected.Keys == 0) { then(); return; }
+                Step(_settings.LongStepTimeout, $"writing {collected.Keys} changed key(s) to the source at {_settings.SourceHub}");
+                _setup.Source!.Tell(new ResolveChanges(_dataset.Catalog, collected.ChangeSet, _setup.Request.Policy, _setup.Request.TablePolicies), Self);
+            });
+            Receive<ChangesResolved>(resolved =>
+            {
+                _reverse = resolved;
+                _links.Count(LinkCounters.Reverse, resolved.ChangeSetBytes + resolved.ResolutionBytes, 2);
+                Step(_settings.LongStepTimeout, "recording the reverse sync at " + _settings.DestinationHub);
+                _setup.Destination.Tell(new CompleteChanges(_dataset.Catalog, resolved.Resolution), Self);
+            });
+            Receive<ChangesCompleted>(_ => then());
+        });
+    }
+
+    // ---- recovery mode ---------------------------------------------------------------------------------------------
+
+    private void Recover()
+    {
+        Progress("manifest to the nodes", 0);
+        KnownDataset(() => Install(() => Holdings(() =>
         {
-            outcome = "failed: " + error.Message;
+            var plan = CyclePlanner.Recovery(_placement.Nodes, _placement.BatchCount, NodeHoldings());
+            if (plan.Allocation.Unrecoverable.Count > 0)
+            {
+                Fail($"batch(es) {string.Join(", ", plan.Allocation.Unrecoverable.Select(b => $"B{b + 1}"))} are cached by no live node; they come back when their holders or the source return. Hub C was not touched.");
+                return;
+            }
+            if (plan.Targets == 0) { Fill(sourceUp: false, Serve); return; }
+            _log.Info("cycle {0}: peer recovery for node(s) {1}: {2} packet(s) in all ({3})", _setup.Cycle, string.Join(", ", Combinatorics.Members(plan.Targets).Select(t => t + 1)),
+                plan.Allocation.Total, string.Join(" ", plan.Allocation.PacketsPerNode.Select((x, i) => $"n{i + 1}={x}")));
+            Progress("linear-coded peer recovery", 1);
+            var senders = Enumerable.Range(0, _placement.Nodes).Where(n => plan.Allocation.PacketsPerNode[n] > 0 && _alive.ContainsKey(n))
+                .ToDictionary(n => n, n => (plan.Allocation.PacketsPerNode[n], plan.Targets & ~(1u << n)));
+            RecoveryRound(plan, senders, topUps: 0);
+        })));
+    }
+
+    /// <summary>One round of RLNC packets, then each target solves what it can; a target still short asks the holders
+    /// of what it has not determined for one more packet each (rateless), for at most 2N rounds.</summary>
+    private void RecoveryRound(RecoveryPlan plan, Dictionary<int, (int Count, uint To)> senders, int topUps)
+    {
+        uint targets = senders.Values.Aggregate(0u, (mask, s) => mask | s.To) & Mask(_alive.Keys);
+        StartRound(_dataset!.Dataset, Combinatorics.Members(targets), round =>
+        {
+            foreach (var (sender, (count, to)) in senders.Where(s => _alive.ContainsKey(s.Key)))
+            {
+                round.Expect(1);
+                _alive[sender].Tell(new OfferRecovery(round.Dataset, count, to & Mask(round.Targets)), Self);
+            }
+        }, round => AskNodes(new SolveRecovery(round.Dataset), _settings.LongStepTimeout, answers =>
+        {
+            var shortOf = answers.Values.Cast<RecoverySolved>().Where(s => s.Undetermined.Length > 0 || s.FailedVerification.Length > 0).ToArray();
+            if (shortOf.Length == 0 || topUps >= 2 * _placement.BatchCount) { Fill(sourceUp: false, Serve); return; }
+            var next = new Dictionary<int, (int Count, uint To)>();
+            foreach (var solved in shortOf)
+                foreach (var helper in Combinatorics.Members(CyclePlanner.TopUpHelpers(plan, solved.Node, solved.Undetermined.Concat(solved.FailedVerification))))
+                    next[helper] = (1, next.GetValueOrDefault(helper).To | (1u << solved.Node));
+            if (next.Count == 0) { Fill(sourceUp: false, Serve); return; }
+            RecoveryRound(plan, next, topUps + 1);
+        }, only: Combinatorics.Members(targets)));
+    }
+
+    // ---- repair ----------------------------------------------------------------------------------------------------
+
+    /// <summary>A node came back while the source is up: peers refill the placed batches it lost.</summary>
+    private void Repair()
+    {
+        Progress("manifest to the nodes", 0);
+        KnownDataset(() => Install(() =>
+        {
+            Progress("direct repair from peers", 1);
+            FillWith(CyclePlanner.Placed(_placement, _alive.Keys), sourceUp: false, () => Finish("repaired"));
+        }));
+    }
+
+    // ---- shared steps ----------------------------------------------------------------------------------------------
+
+    /// <summary>The dataset to recover or repair: the last one, or the newest manifest the nodes hold.</summary>
+    private void KnownDataset(Action then)
+    {
+        if (_dataset is not null) { then(); return; }
+        NewestManifest(() =>
+        {
+            if (_dataset is null) Fail("no live node holds a dataset manifest yet: run a sync while the source is up first.");
+            else then();
+        });
+    }
+
+    private void NewestManifest(Action then) => AskNodes(GetManifest.Instance, _settings.AskTimeout, answers =>
+    {
+        var newest = answers.Values.Cast<NodeManifest>().Where(m => m.Manifest.Length > 0).MaxBy(m => m.Dataset);
+        if (newest is not null) _dataset = new DatasetState(newest.Dataset, newest.Manifest, newest.Catalog);
+        then();
+    });
+
+    private void Install(Action then)
+    {
+        var message = new StoreManifest(_dataset!.Dataset, _dataset.Manifest, _dataset.Catalog);
+        AskNodes(message, _settings.AskTimeout, answers =>
+        {
+            foreach (var (node, answer) in answers)
+                if (answer is ManifestStored stored && stored.Dataset != _dataset.Dataset)
+                    Lose(node, $"node {node + 1} holds dataset {stored.Dataset}, newer than {_dataset.Dataset}");
+            then();
+        });
+    }
+
+    private void Holdings(Action then) => AskNodes(GetHoldings.Instance, _settings.AskTimeout, answers =>
+    {
+        _holdings = answers.ToDictionary(a => a.Key, a => (Holdings)a.Value);
+        then();
+    });
+
+    /// <summary>Whatever a node still lacks of the dataset comes whole from a peer, or the source; then again, at most three rounds.</summary>
+    private void Fill(bool sourceUp, Action then)
+    {
+        Progress("gap fill", 3);
+        FillWith(CyclePlanner.Everything(_placement.BatchCount, _alive.Keys), sourceUp, then);
+    }
+
+    private void FillWith(IReadOnlyDictionary<int, IEnumerable<int>> wanted, bool sourceUp, Action then) => Holdings(() =>
+    {
+        var plan = CyclePlanner.Refill(NodeHoldings(), wanted, sourceUp && !_sourceLost && _setup.Source is not null);
+        foreach (var (node, batches) in plan.Unrecoverable)
+            _log.Warning("cycle {0}: node {1}: no live peer holds {2}; {3}", _setup.Cycle, node + 1, string.Join(", ", batches.Select(b => $"B{b + 1}")),
+                _setup.Kind == "repair" ? "the next sync cycle places them from the source" : "they come back when their holders or the source return");
+        if (plan.IsEmpty || _fillRounds++ >= MaxFillRounds) { then(); return; }
+        uint targets = plan.Transfers.Aggregate(0u, (mask, t) => mask | t.To);
+        StartRound(_dataset!.Dataset, Combinatorics.Members(targets), round =>
+        {
+            foreach (var group in plan.Transfers.GroupBy(t => t.From))
+            {
+                var offers = group.SelectMany(t => Offers(t, wanted)).ToArray();
+                var sender = group.Key == CyclePlanner.Source ? _setup.Source : _alive.GetValueOrDefault(group.Key);
+                if (sender is null) continue;
+                round.Expect(1);
+                sender.Tell(new OfferSegments(round.Dataset, offers), Self);
+            }
+        }, _ => FillWith(wanted, sourceUp, then));
+    });
+
+    /// <summary>A transfer as offers: to the nodes the batch is placed on as repair, to the others as fallback.</summary>
+    private IEnumerable<SegmentOffer> Offers(BatchTransfer transfer, IReadOnlyDictionary<int, IEnumerable<int>> wanted)
+    {
+        uint placed = transfer.To & _placement.HoldersOf(transfer.Batch);
+        bool repair = _setup.Kind == "repair" || !transfer.FromSource;
+        if (placed != 0 && repair) yield return new SegmentOffer(transfer.Batch, placed, FrameKind.Repair);
+        uint rest = repair ? transfer.To & ~placed : transfer.To;
+        if (rest != 0) yield return new SegmentOffer(transfer.Batch, rest, FrameKind.Fallback);
+    }
+
+    /// <summary>Hub C is served by a node that holds everything, and the cycle ends with its verdict.</summary>
+    private void Serve()
+    {
+        Progress($"apply at {_settings.DestinationHub}", 4);
+        if (_setup.Destination is null || _destinationLost) { Fail($"no destination hub ({_settings.DestinationHub}) has registered with the orchestrator."); return; }
+        Holdings(() =>
+        {
+            if (!_applyStarted || !_alive.ContainsKey(_servingNode))
+            {
+                var complete = _holdings.Values.Where(h => h.Dataset == _dataset!.Dataset && h.Whole.Length == _placement.BatchCount).Select(h => h.Node).ToArray();
+                if (complete.Length == 0) { Fail($"no live node holds all {_placement.BatchCount} batches of dataset {_dataset!.Dataset}; Hub C was not touched."); return; }
+                _servingNode = CyclePlanner.ServingNode(complete, _setup.Cycle);
+                if (_schemas.Length == 0) _schemas = _dataset!.Catalog;
+                StartApply(_dataset!.Dataset, _servingNode);
+                _setup.Destination.Tell(new FinishApply(_dataset.Dataset, _dataset.Manifest, _dataset.Catalog), Self);
+            }
+            Step(_settings.LongStepTimeout, $"applying dataset {_dataset!.Dataset} at {_settings.DestinationHub}");
+            _awaitingApply = true;
+            Waiting(() => { });
+        });
+    }
+
+    private void StartApply(long dataset, int node)
+    {
+        _log.Info("cycle {0}: node {1} streams dataset {2} to {3}", _setup.Cycle, node + 1, dataset, _settings.DestinationHub);
+        _applyStarted = true;
+        _setup.Destination!.Tell(new ApplyDataset(dataset, _schemas, _placement.BatchCount, _settings.SegmentSize, _alive[node], _setup.Request.Bidirectional), Self);
+    }
+
+    private void Applied(DatasetApplied applied)
+    {
+        if (_dataset is null || applied.Dataset != _dataset.Dataset) return;
+        _applied = applied;
+        if (applied.BytesReceived > 0)
+        {
+            long batches = applied.BytesReceived / Math.Max(1, _dataset.Decoded.BatchSize);
+            _links.Count(LinkCounters.NodeEgress(_servingNode), applied.BytesReceived, batches);
+            _links.Count(LinkCounters.DestinationIngress, applied.BytesReceived, batches);
         }
+        Finish(applied.Checks.All(c => c.Equal) ? "verified"
+            : "failed: the destination differs from the source snapshot in " + string.Join(", ", applied.Checks.Where(c => !c.Equal).Select(c => c.Table)));
+    }
+
+    private void ApplyInterrupted(ApplyInterrupted interrupted)
+    {
+        _log.Warning("cycle {0}: {1}: {2}; it starts again from another node once the dataset is complete", _setup.Cycle, interrupted.Hub, interrupted.Reason);
+        _applyStarted = false;
+        if (_awaitingApply) Serve(); // waiting on Hub C alone: start it again now
+    }
+
+    // ---- rounds: inboxes, streams, closing -------------------------------------------------------------------------
+
+    /// <summary>
+    /// A round: every target opens an inbox at the relay, <paramref name="feed"/> asks the senders for their streams
+    /// (<see cref="Round.Expect"/>), the relay runs each as it is offered, and once all have ended the inboxes close and
+    /// each target reports what it stored, journaled; then <paramref name="closed"/>.
+    /// </summary>
+    private void StartRound(long dataset, IEnumerable<int> targets, Action<Round> feed, Action<Round> closed)
+    {
+        var round = new Round(++_rounds, dataset, closed);
+        AskNodes(new OpenInbox(dataset, round.Number), _settings.AskTimeout, answers =>
+        {
+            foreach (var opened in answers.Values.Cast<InboxOpened>())
+            {
+                _relay.OpenInbox(opened.Node, opened.Inbox);
+                round.Targets.Add(opened.Node);
+            }
+            _round = round;
+            Step(_settings.LongStepTimeout, $"streaming round {round.Number}");
+            feed(round);
+            Waiting(() => { });
+            TryCloseRound();
+        }, only: targets);
+    }
+
+    private void Offered(int origin, long dataset, ISourceRef<IDataFrame> segments)
+    {
+        if (_round is not { } round || dataset != round.Dataset) return;
+        RunStream(round, origin, segments);
+    }
+
+    /// <summary>The relay forwards an offered stream; its end comes back as a message.</summary>
+    private void RunStream(Round round, int origin, ISourceRef<IDataFrame> segments)
+    {
+        round.Pending--;
+        round.Running++;
+        int number = round.Number;
+        _relay.Run(origin, segments).PipeTo(Self, Self, _ => new StreamEnded(number, origin, null), error => new StreamEnded(number, origin, error.Message));
+    }
+
+    private void StreamEnded(StreamEnded ended)
+    {
+        if (_round is not { } round || ended.Round != round.Number) return;
+        round.Running--;
+        if (ended.Error is { } error)
+        {
+            string who = ended.Origin < 0 ? _settings.SourceHub : $"node {ended.Origin + 1}";
+            _log.Warning("cycle {0}: the stream from {1} ended early: {2}", _setup.Cycle, who, error);
+            round.Failures.Add($"the stream from {who} failed: {error}");
+        }
+        TryCloseRound();
+    }
+
+    private void TryCloseRound()
+    {
+        if (_round is not { } round || _gather is not null || round.Pending > 0 || round.Running > 0) return;
+        if (round.AwaitsManifest) return; // the source's manifest is still coming
+        _relay.CloseInboxes();
+        AskNodes(null, _settings.LongStepTimeout, answers =>
+        {
+            foreach (var closed in answers.Values.Cast<InboxClosed>())
+                if (closed.Rejected > 0 || closed.Dropped > 0)
+                    _log.Warning("cycle {0}: node {1} refused {2} damaged frame(s) and gave up {3} held packet(s) in round {4}; the gap fill covers them",
+                        _setup.Cycle, closed.Node + 1, closed.Rejected, closed.Dropped, closed.Round);
+            _round = null;
+            round.Closed(round);
+        }, only: round.Targets.Where(_alive.ContainsKey));
+    }
+
+    // ---- asking nodes: replies by message ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to every live node (or those in <paramref name="only"/>; null: just wait for
+    /// their next reply) and gathers one reply from each; a node that is lost or does not answer in time is left out
+    /// of the cycle. The answers arrive as messages; <paramref name="then"/> runs when all are in.
+    /// </summary>
+    private void AskNodes(object? message, TimeSpan timeout, Action<IReadOnlyDictionary<int, object>> then, IEnumerable<int>? only = null)
+    {
+        var nodes = (only ?? _alive.Keys).Where(_alive.ContainsKey).ToHashSet();
+        _gather = new Gather(nodes, answers =>
+        {
+            _gather = null;
+            if (_alive.Count == 0) { Fail("no node answered: the cluster has no live nodes."); return; }
+            then(answers);
+        });
+        Step(timeout, message is null ? "waiting for the nodes" : $"asking the nodes: {message.GetType().Name}");
+        if (message is not null) foreach (var node in nodes) _alive[node].Tell(message, Self);
+        _gather.Check();
+    }
+
+    private void NodeAnswered(int node, object answer)
+    {
+        if (_gather?.Wants(node) == true) _gather.Answer(node, answer);
+    }
+
+    private void Lose(int node, string reason)
+    {
+        if (!_alive.Remove(node)) return;
+        _log.Warning("cycle {0}: node {1} is left out of this cycle: {2}", _setup.Cycle, node + 1, reason);
+        _relay.Drop(node);
+        _round?.Targets.Remove(node);
+        _gather?.Lose(node);
+    }
+
+    private int NodeOf(IActorRef sender) => _alive.FirstOrDefault(a => a.Value.Equals(sender), new(-1, ActorRefs.Nobody)).Key;
+
+    // ---- behaviour -------------------------------------------------------------------------------------------------
+
+    /// <summary>Every state's handlers: replies go to what waits for them; losses, failures and timeouts are handled alike.</summary>
+    private void Waiting(Action specific) => Become(() => Handlers(specific));
+
+    private void Handlers(Action specific)
+    {
+            specific();
+            Receive<Begin>(_ => Start());
+            Receive<Holdings>(h => NodeAnswered(h.Node, h));
+            Receive<NodeManifest>(m => NodeAnswered(m.Node, m));
+            Receive<ManifestStored>(m => NodeAnswered(m.Node, m));
+            Receive<InboxOpened>(opened => NodeAnswered(opened.Node, opened));
+            Receive<InboxClosed>(closed => NodeAnswered(closed.Node, closed));
+            Receive<RecoverySolved>(solved =>
+            {
+                _rlncPackets = _relay.Packets(FrameKind.Recovery);
+                NodeAnswered(solved.Node, solved);
+            });
+            Receive<SnapshotStarted>(SnapshotStarted);
+            Receive<SnapshotPrepared>(prepared =>
+            {
+                if (_round is null || prepared.Dataset != _round.Dataset) return;
+                _prepared = prepared;
+                _round.AwaitsManifest = false;
+                TryCloseRound();
+            });
+            Receive<SegmentsOffered>(offered => Offered(offered.Node, offered.Dataset, offered.Segments));
+            Receive<RecoveryOffered>(offered => Offered(offered.Node, offered.Dataset, offered.Segments));
+            Receive<StreamEnded>(StreamEnded);
+            Receive<DatasetApplied>(Applied);
+            Receive<ApplyInterrupted>(ApplyInterrupted);
+            Receive<HubFailed>(Failed);
+            Receive<Status.Failure>(failure => Failed(new HubFailed(Sender.Path.Name, "answer", failure.Cause.Message)));
+            Receive<CycleNodeLost>(lost => Lose(lost.Node, lost.Reason));
+            Receive<CycleHubLost>(HubLost);
+            Receive<StepTimeout>(TimedOut);
+    }
+
+    private void Failed(HubFailed failed)
+    {
+        int node = NodeOf(Sender);
+        bool fromSource = Sender.Equals(_setup.Source);
+        string reason = $"{failed.Hub} failed to {failed.Operation}: {failed.Reason}";
+        if (_round is { } round && (node >= 0 || fromSource))
+        {
+            // An offer or stream that could not be made: the round goes on without it, and a gap fill covers it.
+            if (fromSource) round.AwaitsManifest = false; // nothing more comes from the source this round
+            if (round.Pending > 0) round.Pending--;
+            round.Failures.Add(reason);
+            _log.Warning("cycle {0}: {1}", _setup.Cycle, reason);
+            TryCloseRound();
+            return;
+        }
+        if (node >= 0 && _gather?.Wants(node) == true) { Lose(node, reason); return; }
+        if (fromSource && !_reversing && _setup.Kind == "sync" && _mode == Orchestrator.Normal && _prepared is null) { SourceFailed(reason); return; }
+        Fail(reason);
+    }
+
+    private void HubLost(CycleHubLost lost)
+    {
+        if (lost.Hub == _settings.SourceHub)
+        {
+            _sourceLost = true;
+            if (_round is { } round)
+            {
+                round.Failures.Add($"{_settings.SourceHub} was lost");
+                if (round.AwaitsManifest && round.Pending > 0) round.Pending--; // its snapshot stream will not come
+                round.AwaitsManifest = false;
+                TryCloseRound();
+            }
+            else if (_reversing) Fail($"{_settings.SourceHub} was lost during reverse sync; nothing was recorded at {_settings.DestinationHub}.");
+            else if (_setup.Kind == "sync" && _mode == Orchestrator.Normal && _prepared is null && _gather is null) SourceFailed($"{_settings.SourceHub} was lost");
+        }
+        else if (lost.Hub == _settings.DestinationHub)
+        {
+            _destinationLost = true;
+            if (_awaitingApply || _reversing) Fail($"{_settings.DestinationHub} was lost (its member left the cluster).");
+        }
+    }
+
+    private void TimedOut(StepTimeout timeout)
+    {
+        if (timeout.Step != _step) return;
+        if (_gather is { } gather)
+        {
+            foreach (var node in gather.Missing.ToArray()) Lose(node, $"no answer within {_stepTimeout.TotalSeconds:0.#} s ({_stepName})");
+            return;
+        }
+        Fail($"{_stepName}: no progress within {_stepTimeout.TotalSeconds:0.#} s.");
+    }
+
+    private int _step;
+    private string _stepName = "";
+    private TimeSpan _stepTimeout;
+
+    private void Step(TimeSpan timeout, string name)
+    {
+        _step++;
+        _stepName = name;
+        _stepTimeout = timeout;
+        Timers.StartSingleTimer("step", new StepTimeout(_step), timeout);
+    }
+
+    // ---- the end ---------------------------------------------------------------------------------------------------
+
+    private void Fail(string reason) => Finish("failed: " + reason);
+
+    private void Finish(string outcome)
+    {
+        Timers.CancelAll();
+        _relay.CloseInboxes();
+        if (_setup.Source is not null && _prepared is not null) _setup.Source.Tell(new ReleaseSnapshot(_prepared.Dataset));
         _log.Info("cycle {0} ({1}, {2}) ended in {3} ms: {4}", _setup.Cycle, _setup.Kind, _mode, _clock.ElapsedMilliseconds, outcome);
         Context.Parent.Tell(new CycleFinished(Report(outcome), _dataset));
         Context.Stop(Self);
+        Become(() => ReceiveAny(_ => { }));
     }
 
     private CycleReport Report(string outcome) => new(
         _setup.Cycle, _setup.Kind, _mode, DeliveryCost.NameOf(_settings.Scheme), _dataset?.Dataset ?? 0, _startedAt, _clock.ElapsedMilliseconds,
-        outcome == "verified", outcome, _placement.BatchCount, _dataset?.BatchSize ?? 0, _placed, _xorPackets, _uncodedPackets, _rlncPackets,
-        _repairTransfers, _applied?.BatchesApplied ?? 0, _applied?.RowsWritten ?? 0,
+        outcome == "verified", outcome, _placement.BatchCount, _dataset?.Decoded.BatchSize ?? 0,
+        _relay.Packets(FrameKind.Placement), _relay.Packets(FrameKind.Xor), _relay.Packets(FrameKind.Uncoded), Math.Max(_rlncPackets, _relay.Packets(FrameKind.Recovery)),
+        _relay.Deliveries(FrameKind.Repair), _applied?.BatchesApplied ?? 0, _applied?.RowsWritten ?? 0,
         _links.Snapshot().Select(l => new LinkUse(l.Key, l.Value.Packets, l.Value.Bytes)).ToArray(),
         _applied?.Checks ?? [], _reverse?.KeysChanged ?? 0, _reverse?.WrittenToSource ?? 0, _reverse?.Conflicts ?? 0);
 
-    private void Progress(string step, int done, int total) =>
-        Context.Parent.Tell(new CycleProgress(_setup.Cycle, _setup.Kind, step, done, total));
+    private void Progress(string step, int done) =>
+        Context.Parent.Tell(new CycleProgress(_setup.Cycle, _setup.Kind, step, done, 5));
 
-    // ---- normal mode -------------------------------------------------------------------------------------------
-
-    private async Task ForwardAsync()
-    {
-        var source = _setup.Source ?? throw new ClusterStepException($"no source hub ({_settings.SourceHub}) has registered with the orchestrator.");
-        bool reverse = _setup.Request.Bidirectional && _dataset is not null;
-        int steps = reverse ? 7 : 6, step = 0;
-        if (reverse)
-        {
-            Progress("reverse sync C → B", step++, steps);
-            await ReverseAsync(source, _dataset!);
-        }
-
-        Progress("snapshot of the source", step++, steps);
-        long id = await NextDatasetIdAsync();
-        SnapshotPrepared prepared;
-        try
-        {
-            prepared = await source.AskFor<SnapshotPrepared>(new PrepareSnapshot(id, _placement.BatchCount, _settings.Tables),
-                _settings.LongStepTimeout, $"snapshotting the source at {_settings.SourceHub}", _setup.SourceLost);
-        }
-        catch (ClusterStepException error) when (_dataset is not null && _settings.RecoverWhenSourceDown)
-        {
-            // The source failed mid-read: serve Hub C from the caches of the last dataset instead.
-            _log.Warning("cycle {0}: {1}; falling back to peer recovery of dataset {2}", _setup.Cycle, error.Message, _dataset.Dataset);
-            _mode = Orchestrator.Recovery;
-            await RecoverAndServeAsync();
-            return;
-        }
-        var dataset = new DatasetState(prepared.Dataset, prepared.BatchSize, prepared.Digests, prepared.Catalog);
-        _dataset = dataset;
-        try
-        {
-            Progress("manifest to the nodes", step++, steps);
-            await InstallManifestAsync(dataset);
-            Progress("placement", step++, steps);
-            if (_settings.Scheme != DeliveryMode.Direct) await PlaceAsync(dataset, await HoldingsAsync(dataset), source);
-            Progress($"delivery ({DeliveryCost.NameOf(_settings.Scheme)})", step++, steps);
-            if (_settings.Scheme is DeliveryMode.Direct or DeliveryMode.Partial) await DeliverUncodedAsync(dataset, await HoldingsAsync(dataset), source);
-            else await DeliverAsync(dataset, await HoldingsAsync(dataset), source);
-            Progress("gap fill", step++, steps);
-            await FillGapsAsync(dataset, await HoldingsAsync(dataset), source);
-            Progress($"apply at {_settings.DestinationHub}", step, steps);
-            await ServeDestinationAsync(dataset, await HoldingsAsync(dataset));
-        }
-        finally
-        {
-            source.Tell(new ReleaseSnapshot(dataset.Dataset));
-        }
-    }
-
-    /// <summary>C → A → B: the destination's local changes, resolved at the source, then recorded at the destination.</summary>
-    private async Task ReverseAsync(IActorRef source, DatasetState dataset)
-    {
-        var destination = Destination();
-        var collected = await destination.AskFor<ChangesCollected>(new CollectChanges(dataset.Catalog), _settings.LongStepTimeout,
-            $"collecting local changes at {_settings.DestinationHub}", _setup.DestinationLost);
-        if (collected.Keys == 0) return;
-        _links.Count(ReverseLink, collected.ChangeSet.Length);
-        _reverse = await source.AskFor<ChangesResolved>(new ResolveChanges(dataset.Catalog, collected.ChangeSet, _setup.Request.Policy, _setup.Request.TablePolicies),
-            _settings.LongStepTimeout, $"writing {collected.Keys} changed key(s) to the source at {_settings.SourceHub}", _setup.SourceLost);
-        _links.Count(ReverseLink, _reverse.Resolution.Length);
-        await destination.AskFor<ChangesCompleted>(new CompleteChanges(dataset.Catalog, _reverse.Resolution), _settings.AskTimeout,
-            $"recording the reverse sync at {_settings.DestinationHub}");
-    }
-
-    /// <summary>A dataset id above any the nodes hold, even if a previous orchestrator's clock ran ahead.</summary>
-    private async Task<long> NextDatasetIdAsync()
-    {
-        var holdings = await ForEachNodeAsync((node, actor) =>
-            actor.AskFor<Holdings>(GetHoldings.Instance, _settings.AskTimeout, $"asking node {node + 1} for its holdings", NodeLost(node)));
-        long highest = holdings.Values.Select(h => h.Dataset).Append(_dataset?.Dataset ?? 0).Max();
-        return Math.Max(DateTime.UtcNow.Ticks, highest + 1);
-    }
-
-    private async Task InstallManifestAsync(DatasetState dataset)
-    {
-        var message = new StoreManifest(dataset.Dataset, dataset.BatchSize, dataset.Digests, dataset.Catalog);
-        var stored = await ForEachNodeAsync((node, actor) => actor.AskFor<ManifestStored>(message, _settings.AskTimeout, $"giving node {node + 1} the manifest", NodeLost(node)));
-        foreach (var (node, answer) in stored.Where(s => s.Value.Dataset != dataset.Dataset))
-            Lost(node, new ClusterStepException($"node {node + 1} holds dataset {answer.Dataset}, newer than {dataset.Dataset}"));
-    }
-
-    /// <summary>Each node gets the placed batches it lacks: from a peer that holds them, else once from the source.</summary>
-    private async Task PlaceAsync(DatasetState dataset, Dictionary<int, NodeView> views, IActorRef source)
-    {
-        uint aliveMask = Mask(views.Keys);
-        var fromSource = new SortedDictionary<int, List<int>>();
-        foreach (var (target, view) in views)
-        {
-            var wanted = _placement.BatchesOf(target).Where(b => !view.Cached.Contains(b)).ToArray();
-            if (wanted.Length == 0) continue;
-            var plan = DirectRepairPlan.Plan(target, wanted, b => Mask(views.Where(v => v.Value.Known.Contains(b)).Select(v => v.Key)), aliveMask);
-            foreach (var transfer in plan.Transfers)
-            {
-                var data = await FetchFromNodeAsync(transfer.FromNode, transfer.Batch, PeerRepairLink);
-                await StoreAsync(dataset, transfer.ToNode, transfer.Batch, data, () => FetchFromNodeAsync(transfer.FromNode, transfer.Batch, PeerRepairLink));
-                _repairTransfers++;
-            }
-            foreach (var batch in plan.Unrecoverable)
-            {
-                if (!fromSource.TryGetValue(batch, out var targets)) fromSource[batch] = targets = [];
-                targets.Add(target);
-            }
-        }
-        foreach (var (batch, targets) in fromSource)
-        {
-            var data = await FetchFromSourceAsync(source, dataset, batch);
-            _placed++;
-            foreach (var target in targets) await StoreAsync(dataset, target, batch, data, () => FetchFromSourceAsync(source, dataset, batch));
-        }
-    }
-
-    /// <summary>Coded delivery of every batch some node lacks, with the plan restricted to those batches.</summary>
-    private async Task DeliverAsync(DatasetState dataset, Dictionary<int, NodeView> views, IActorRef source)
-    {
-        var demanded = new HashSet<int>();
-        foreach (var view in views.Values)
-            for (int b = 0; b < _placement.BatchCount; b++)
-                if (!view.Known.Contains(b)) demanded.Add(b);
-        if (demanded.Count == 0) return;
-        var wanting = views.Where(v => v.Value.Known.Count < _placement.BatchCount).Select(v => v.Key).ToHashSet();
-
-        var plan = (_settings.Scheme == DeliveryMode.Leader
-            ? XorDeliveryPlan.LeaderBased(_placement, leader: views.Keys.Min())
-            : XorDeliveryPlan.ThesisMan(_placement)).RestrictedTo(demanded);
-        foreach (var spec in plan.Packets)
-        {
-            var recipients = Combinatorics.Members(spec.Recipients).Where(wanting.Contains).ToArray();
-            if (recipients.Length == 0) continue;
-            var packet = await source.AskFor<XorPacketMessage>(new EncodeXor(dataset.Dataset, spec.Index, spec.Batches), _settings.AskTimeout,
-                $"encoding XOR packet P{spec.Index + 1} at {_settings.SourceHub}");
-            _links.Count(LinkCounters.SourceEgress, packet.Payload.Length);
-            _xorPackets++;
-            await Task.WhenAll(recipients.Select(node => ForwardXorAsync(node, packet)));
-        }
-    }
-
-    /// <summary>
-    /// The uncoded baselines (direct, partial): each batch some node lacks leaves the source once, and the relay
-    /// forwards it to every node lacking it, as a one-batch packet.
-    /// </summary>
-    private async Task DeliverUncodedAsync(DatasetState dataset, Dictionary<int, NodeView> views, IActorRef source)
-    {
-        const int FirstIndex = 1 << 21; // apart from the XOR plans' and the gap fill's packet indices
-        for (int batch = 0; batch < _placement.BatchCount; batch++)
-        {
-            var lacking = views.Where(v => !v.Value.Known.Contains(batch)).Select(v => v.Key).ToArray();
-            if (lacking.Length == 0) continue;
-            var packet = XorPacket.Create(FirstIndex + batch, [batch], await FetchFromSourceAsync(source, dataset, batch));
-            _uncodedPackets++;
-            var message = new XorPacketMessage(dataset.Dataset, packet.Index, packet.Batches, packet.Payload, packet.Checksum);
-            await Task.WhenAll(lacking.Select(node => ForwardXorAsync(node, message)));
-        }
-    }
-
-    private async Task ForwardXorAsync(int node, XorPacketMessage packet)
-    {
-        if (!_alive.TryGetValue(node, out var actor)) return;
-        for (int attempt = 1; ; attempt++)
-        {
-            Relay(node, packet.Payload.Length);
-            try
-            {
-                var accepted = await actor.AskFor<XorAccepted>(packet, _settings.AskTimeout, $"sending XOR packet P{packet.Index + 1} to node {node + 1}", NodeLost(node));
-                // A checksum failure means damage in transit: send it once more. Anything else is settled by the gap fill.
-                if (accepted.Outcome != nameof(XorAcceptOutcome.Rejected) || accepted.FailedVerification.Length > 0 || attempt == 2) return;
-            }
-            catch (ClusterStepException error)
-            {
-                Lost(node, error);
-                return;
-            }
-        }
-    }
-
-    /// <summary>Whatever a node still lacks after coded delivery goes to it uncoded, from a peer or the source.</summary>
-    private async Task FillGapsAsync(DatasetState dataset, Dictionary<int, NodeView> views, IActorRef? source)
-    {
-        int index = 1 << 20; // above every plan's packet indices
-        foreach (var (node, view) in views)
-            for (int batch = 0; batch < _placement.BatchCount; batch++)
-            {
-                if (view.Known.Contains(batch)) continue;
-                int[] peers = views.Where(v => v.Key != node && v.Value.Known.Contains(batch)).Select(v => v.Key).ToArray();
-                byte[] data = peers.Length > 0 ? await FetchFromNodeAsync(peers[0], batch, FallbackLink)
-                    : source is not null ? await FetchFromSourceAsync(source, dataset, batch)
-                    : throw new ClusterStepException($"batch B{batch + 1} is held by no live node and the source is down.");
-                if (peers.Length == 0) _links.Count(FallbackLink, data.Length);
-                var packet = XorPacket.Create(index++, [batch], data);
-                await ForwardXorAsync(node, new XorPacketMessage(dataset.Dataset, packet.Index, packet.Batches, packet.Payload, packet.Checksum));
-            }
-    }
-
-    // ---- recovery mode -----------------------------------------------------------------------------------------
-
-    private async Task RecoverAndServeAsync()
-    {
-        var dataset = await KnownDatasetToNodesAsync(steps: 4);
-        Progress("linear-coded peer recovery", 1, 4);
-        await RecoverAsync(dataset);
-        Progress("gap fill", 2, 4);
-        await FillGapsAsync(dataset, await HoldingsAsync(dataset), source: null);
-        Progress($"apply at {_settings.DestinationHub} from the caches", 3, 4);
-        await ServeDestinationAsync(dataset, await HoldingsAsync(dataset));
-    }
-
-    /// <summary>Step one of a recovery or repair: the dataset (the last one, or the nodes' newest) and its manifest on every node.</summary>
-    private async Task<DatasetState> KnownDatasetToNodesAsync(int steps)
-    {
-        Progress("manifest to the nodes", 0, steps);
-        var dataset = _dataset ?? await DatasetFromNodesAsync();
-        _dataset = dataset;
-        await InstallManifestAsync(dataset);
-        return dataset;
-    }
-
-    /// <summary>An orchestrator that just took over knows no dataset: the newest manifest the nodes hold is the one.</summary>
-    private async Task<DatasetState> DatasetFromNodesAsync()
-    {
-        var manifests = await ForEachNodeAsync((node, actor) =>
-            actor.AskFor<NodeManifest>(GetManifest.Instance, _settings.AskTimeout, $"asking node {node + 1} for its manifest", NodeLost(node)));
-        var newest = manifests.Values.Where(m => m.BatchSize > 0).MaxBy(m => m.Dataset);
-        return newest is null
-            ? throw new ClusterStepException("no live node holds a dataset manifest yet: run a sync while the source is up first.")
-            : new DatasetState(newest.Dataset, newest.BatchSize, newest.Digests, newest.Catalog);
-    }
-
-    /// <summary>RLNC peer recovery: the allocated packets from each node to every node short of batches, then top-ups.</summary>
-    private async Task RecoverAsync(DatasetState dataset)
-    {
-        var views = await HoldingsAsync(dataset);
-        var targets = views.Where(v => v.Value.Known.Count < _placement.BatchCount).Select(v => v.Key).ToHashSet();
-        if (targets.Count == 0) return;
-        var holders = Enumerable.Range(0, _placement.BatchCount).Select(b => Mask(views.Where(v => v.Value.Cached.Contains(b)).Select(v => v.Key))).ToArray();
-        uint participants = Mask(views.Keys);
-        var allocation = RecoveryAllocation.Solve(_placement.Nodes, holders, participants);
-        if (allocation.Unrecoverable.Count > 0)
-            throw new ClusterStepException($"batch(es) {string.Join(", ", allocation.Unrecoverable.Select(b => $"B{b + 1}"))} are cached by no live node; they come back when their holders or the source return. Hub C was not touched.");
-        _log.Info("cycle {0}: peer recovery for node(s) {1}: {2} packet(s) in all ({3})", _setup.Cycle,
-            string.Join(", ", targets.Select(t => t + 1)), allocation.Total, string.Join(" ", allocation.PacketsPerNode.Select((x, i) => $"n{i + 1}={x}")));
-
-        var lastReply = new Dictionary<int, RlncAccepted>();
-        var complete = new HashSet<int>();
-        async Task SendAsync(int sender, IEnumerable<int> to)
-        {
-            var packet = await _alive[sender].AskFor<RlncPacketMessage>(new EncodeRecovery(dataset.Dataset, 1), _settings.AskTimeout,
-                $"asking node {sender + 1} for a recovery packet", NodeLost(sender));
-            _links.Count(LinkCounters.NodeEgress(sender), packet.Payload.Length);
-            _links.Count(LinkCounters.PeerRecovery, packet.Payload.Length);
-            _rlncPackets++;
-            var receivers = to.Where(t => t != sender && !complete.Contains(t) && _alive.ContainsKey(t)).ToArray();
-            foreach (var target in receivers) Relay(target, packet.Payload.Length);
-            var replies = await Task.WhenAll(receivers.Select(target =>
-                _alive[target].AskFor<RlncAccepted>(packet, _settings.AskTimeout, $"sending a recovery packet to node {target + 1}", NodeLost(target))));
-            foreach (var reply in replies)
-            {
-                lastReply[reply.Node] = reply;
-                if (reply.Decoded.Length > 0 && reply.Undetermined.Length == 0) complete.Add(reply.Node);
-            }
-        }
-
-        for (int node = 0; node < _placement.Nodes; node++)
-            for (int i = 0; i < allocation.PacketsPerNode[node]; i++)
-                await SendAsync(node, targets);
-
-        // Rateless: a target still short of rank asks the holders of what it has not determined for one more each.
-        for (int round = 0; round < 2 * _placement.BatchCount && targets.Except(complete).Any(); round++)
-            foreach (var target in targets.Except(complete).ToArray())
-            {
-                var undetermined = lastReply.TryGetValue(target, out var reply) && reply.Undetermined.Length > 0 ? reply.Undetermined
-                    : Enumerable.Range(0, _placement.BatchCount).Where(b => !views[target].Known.Contains(b)).ToArray();
-                var helpers = RecoveryAllocation.Helpers(undetermined, holders, participants & ~(1u << target));
-                foreach (var helper in Combinatorics.Members(helpers)) await SendAsync(helper, [target]);
-            }
-
-        // A node rebuilt this way holds its placed batches only in memory: journal them again.
-        foreach (var target in targets.Where(_alive.ContainsKey))
-        {
-            var placed = _placement.BatchesOf(target).Where(b => !views[target].Cached.Contains(b)).ToArray();
-            if (placed.Length > 0)
-                await _alive[target].AskFor<DecodedCached>(new CacheDecoded(dataset.Dataset, placed), _settings.AskTimeout, $"asking node {target + 1} to journal its recovered batches", NodeLost(target));
-        }
-    }
-
-    // ---- repair ------------------------------------------------------------------------------------------------
-
-    /// <summary>A node came back while the source is up: peers refill the placed batches it lost.</summary>
-    private async Task RepairAsync()
-    {
-        var dataset = await KnownDatasetToNodesAsync(steps: 2);
-        Progress("direct repair from peers", 1, 2);
-        var views = await HoldingsAsync(dataset);
-        uint aliveMask = Mask(views.Keys);
-        foreach (var (target, view) in views)
-        {
-            var wanted = _placement.BatchesOf(target).Where(b => !view.Cached.Contains(b)).ToArray();
-            if (wanted.Length == 0) continue;
-            var plan = DirectRepairPlan.Plan(target, wanted, b => Mask(views.Where(v => v.Value.Known.Contains(b)).Select(v => v.Key)), aliveMask);
-            if (plan.Unrecoverable.Count > 0)
-                _log.Warning("cycle {0}: node {1}: no live peer holds {2}; the next sync cycle places them from the source", _setup.Cycle, target + 1,
-                    string.Join(", ", plan.Unrecoverable.Select(b => $"B{b + 1}")));
-            foreach (var transfer in plan.Transfers)
-            {
-                var data = await FetchFromNodeAsync(transfer.FromNode, transfer.Batch, PeerRepairLink);
-                await StoreAsync(dataset, transfer.ToNode, transfer.Batch, data, () => FetchFromNodeAsync(transfer.FromNode, transfer.Batch, PeerRepairLink));
-                _repairTransfers++;
-            }
-        }
-    }
-
-    // ---- shared steps ------------------------------------------------------------------------------------------
-
-    /// <summary>One node that holds every batch streams the dataset to Hub C, which applies what changed and verifies.</summary>
-    private async Task ServeDestinationAsync(DatasetState dataset, Dictionary<int, NodeView> views)
-    {
-        var complete = views.Where(v => v.Value.Known.Count == _placement.BatchCount).Select(v => v.Key).Order().ToArray();
-        if (complete.Length == 0)
-            throw new ClusterStepException($"no live node holds all {_placement.BatchCount} batches of dataset {dataset.Dataset}; Hub C was not touched.");
-        int chosen = complete[_setup.Cycle % complete.Length]; // rotate, so no one node carries every cycle's egress
-        _log.Info("cycle {0}: node {1} sends dataset {2} to {3}", _setup.Cycle, chosen + 1, dataset.Dataset, _settings.DestinationHub);
-        _applied = await Destination().AskFor<DatasetApplied>(
-            new ApplyDataset(dataset.Dataset, dataset.BatchSize, dataset.Digests, dataset.Catalog, _alive[chosen], _setup.Request.Bidirectional),
-            _settings.LongStepTimeout, $"applying dataset {dataset.Dataset} at {_settings.DestinationHub}", _setup.DestinationLost);
-        if (_applied.BytesReceived > 0)
-        {
-            int batches = (int)(_applied.BytesReceived / Math.Max(1, dataset.BatchSize));
-            _links.Count(LinkCounters.NodeEgress(chosen), _applied.BytesReceived, batches);
-            _links.Count(DestinationIngressLink, _applied.BytesReceived, batches);
-        }
-    }
-
-    private async Task<byte[]> FetchFromSourceAsync(IActorRef source, DatasetState dataset, int batch)
-    {
-        var reply = await source.AskFor<SourceBatch>(new FetchBatch(dataset.Dataset, batch), _settings.AskTimeout, $"fetching batch B{batch + 1} from {_settings.SourceHub}");
-        _links.Count(LinkCounters.SourceEgress, reply.Data.Length);
-        return reply.Data;
-    }
-
-    private async Task<byte[]> FetchFromNodeAsync(int node, int batch, string link)
-    {
-        var reply = await _alive[node].AskFor<object>(new GetBatch(batch), _settings.AskTimeout, $"fetching batch B{batch + 1} from node {node + 1}", NodeLost(node));
-        if (reply is not BatchData data)
-            throw new ClusterStepException($"node {node + 1} no longer holds batch B{batch + 1}.");
-        _links.Count(LinkCounters.NodeEgress(node), data.Data.Length);
-        _links.Count(link, data.Data.Length);
-        return data.Data;
-    }
-
-    /// <summary>Relays a batch to a node; a node that rejects it as damaged gets a fresh copy once.</summary>
-    private async Task StoreAsync(DatasetState dataset, int node, int batch, byte[] data, Func<Task<byte[]>> refetch)
-    {
-        var digest = dataset.Digests[batch];
-        for (int attempt = 1; ; attempt++)
-        {
-            Relay(node, data.Length);
-            var reply = await _alive[node].AskFor<object>(new StoreBatch(dataset.Dataset, batch, data, digest), _settings.AskTimeout,
-                $"placing batch B{batch + 1} on node {node + 1}", NodeLost(node));
-            if (reply is BatchStored) return;
-            var reason = reply is BatchRejected rejected ? rejected.Reason : reply.GetType().Name;
-            if (attempt == 2) throw new ClusterStepException($"node {node + 1} refused batch B{batch + 1} twice: {reason}");
-            data = await refetch();
-        }
-    }
-
-    private async Task<Dictionary<int, NodeView>> HoldingsAsync(DatasetState dataset)
-    {
-        var answers = await ForEachNodeAsync((node, actor) =>
-            actor.AskFor<Holdings>(GetHoldings.Instance, _settings.AskTimeout, $"asking node {node + 1} for its holdings", NodeLost(node)));
-        return answers.ToDictionary(a => a.Key, a => a.Value.Dataset == dataset.Dataset
-            ? new NodeView(a.Value.Batches.ToHashSet(), a.Value.Batches.Concat(a.Value.Decoded).ToHashSet())
-            : new NodeView([], []));
-    }
-
-    /// <summary>
-    /// Asks every live node in parallel and returns the answers by node; a node that does not answer is dropped
-    /// from this cycle. Results are gathered after all answers are in, so no state is shared between the asks.
-    /// </summary>
-    private async Task<Dictionary<int, T>> ForEachNodeAsync<T>(Func<int, IActorRef, Task<T>> ask)
-    {
-        var results = await Task.WhenAll(_alive.ToArray().Select(async n =>
-        {
-            try
-            {
-                return (Node: n.Key, Answer: await ask(n.Key, n.Value), Error: (ClusterStepException?)null);
-            }
-            catch (ClusterStepException error)
-            {
-                return (Node: n.Key, Answer: default(T), Error: error);
-            }
-        }));
-        var answers = new Dictionary<int, T>();
-        foreach (var (node, answer, error) in results)
-            if (error is not null) Lost(node, error);
-            else answers[node] = answer!;
-        if (_alive.Count == 0) throw new ClusterStepException("no node answered: the cluster has no live nodes.");
-        return answers;
-    }
-
-    /// <summary>Cancelled when the node is reported down during the cycle: a wait on it ends then, not at the ask timeout.</summary>
-    private CancellationToken NodeLost(int node) => _setup.NodesLost?.GetValueOrDefault(node) ?? default;
-
-    private void Lost(int node, Exception error)
-    {
-        if (_alive.Remove(node)) _log.Warning("cycle {0}: node {1} is left out of this cycle: {2}", _setup.Cycle, node + 1, error.Message);
-    }
-
-    private void Relay(int node, long bytes)
-    {
-        _links.Count(LinkCounters.Relay, bytes);
-        _links.Count(LinkCounters.NodeIngress(node), bytes);
-    }
-
-    private IActorRef Destination() =>
-        _setup.Destination ?? throw new ClusterStepException($"no destination hub ({_settings.DestinationHub}) has registered with the orchestrator.");
+    private IReadOnlyList<NodeHolding> NodeHoldings() =>
+        _holdings.Values.Where(h => _alive.ContainsKey(h.Node))
+            .Select(h => new NodeHolding(h.Node, h.Dataset == _dataset?.Dataset ? h.Whole.ToHashSet() : [])).ToArray();
 
     private static uint Mask(IEnumerable<int> nodes) => nodes.Aggregate(0u, (mask, node) => mask | (1u << node));
 
-    private sealed record NodeView(HashSet<int> Cached, HashSet<int> Known);
-
-    private sealed record Run : INoSerializationVerificationNeeded
+    /// <summary>One reply awaited from each of a set of nodes.</summary>
+    private sealed class Gather(HashSet<int> from, Action<IReadOnlyDictionary<int, object>> done)
     {
-        public static readonly Run Instance = new();
+        private readonly Dictionary<int, object> _answers = new();
+        private bool _done;
+
+        public IEnumerable<int> Missing => from;
+
+        public bool Wants(int node) => from.Contains(node);
+
+        public void Answer(int node, object answer)
+        {
+            if (from.Remove(node)) _answers[node] = answer;
+            Check();
+        }
+
+        public void Lose(int node)
+        {
+            from.Remove(node);
+            Check();
+        }
+
+        public void Check()
+        {
+            if (_done || from.Count > 0) return;
+            _done = true;
+            done(_answers);
+        }
     }
+
+    /// <summary>One streaming round: its targets, the offers still awaited and the streams still running.</summary>
+    private sealed class Round(int number, long dataset, Action<Round> closed)
+    {
+        public int Number { get; } = number;
+        public long Dataset { get; } = dataset;
+        public Action<Round> Closed { get; } = closed;
+        public HashSet<int> Targets { get; } = [];
+        public List<string> Failures { get; } = [];
+        public int Pending { get; set; }
+        public int Running { get; set; }
+
+        public void Expect(int offers) => Pending += offers;
+
+        /// <summary>The source round: it closes only once Hub B's manifest is in (or the source failed).</summary>
+        public bool AwaitsManifest { get; set; }
+    }
+
+    private sealed record Begin : INoSerializationVerificationNeeded
+    {
+        public static readonly Begin Instance = new();
+    }
+
+    private sealed record StepTimeout(int Step) : INoSerializationVerificationNeeded;
 }
+
+/// <summary>A stream the relay ran for a cycle's round ended (with an error if it failed).</summary>
+public sealed record StreamEnded(int Round, int Origin, string? Error) : INoSerializationVerificationNeeded;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Streams;
 
 namespace ActorSync.Cluster.Protocol;
 
@@ -24,19 +25,23 @@ public sealed record GetHubStatus : IHubProtocol
 /// <param name="LastError">The last probe failure, or empty.</param>
 public sealed record HubStatus(string Hub, string Database, bool DatabaseHealthy, string LastError, int[] NodesUp, int[] NodesDown) : IHubProtocol;
 
-/// <summary>To Hub B's worker: snapshot the source into <paramref name="BatchCount"/> batches (all tables if none named).</summary>
-public sealed record PrepareSnapshot(long Dataset, int BatchCount, string[] Tables) : IHubProtocol;
+/// <summary>
+/// What Hub B needs to route a snapshot's segments as it reads them (<see cref="ActorSync.Coding.Planning.SourceRouter"/>):
+/// the placement, the delivery scheme, the live nodes, and the previous dataset's manifest (empty if none) with the
+/// batches of it each node holds whole (<paramref name="HeldWhole"/>[n] for node n; empty for nodes not alive).
+/// </summary>
+public sealed record SnapshotRouting(int Nodes, int Redundancy, int Eta, string Scheme, uint Alive, byte[] PreviousManifest, int[][] HeldWhole);
 
-/// <summary>The snapshot is spooled at Hub B: its manifest, its catalog (schemas and table digests) and its size.</summary>
-public sealed record SnapshotPrepared(string Hub, long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog, long Rows, long ReadMillis) : IHubProtocol;
+/// <summary>To Hub B's worker: snapshot the source into <paramref name="BatchCount"/> batches of
+/// <paramref name="SegmentSize"/>-byte segments (all tables if none named) and stream them out as they are sealed.</summary>
+public sealed record PrepareSnapshot(long Dataset, int BatchCount, string[] Tables, int SegmentSize, SnapshotRouting Routing) : IHubProtocol;
 
-/// <summary>To Hub B's worker: one batch of a prepared snapshot, across the source link.</summary>
-public sealed record FetchBatch(long Dataset, int Batch) : IHubProtocol;
+/// <summary>The snapshot has started: the schemas (an encoded catalog without row counts yet) and the stream of its
+/// segments, routed for the relay.</summary>
+public sealed record SnapshotStarted(string Hub, long Dataset, byte[] Schemas, ISourceRef<IDataFrame> Segments) : IHubProtocol;
 
-public sealed record SourceBatch(long Dataset, int Batch, byte[] Data, byte[] Digest) : IHubProtocol;
-
-/// <summary>To Hub B's worker: the XOR of these batches of a prepared snapshot, as packet <paramref name="Index"/>.</summary>
-public sealed record EncodeXor(long Dataset, int Index, int[] Batches) : IHubProtocol;
+/// <summary>The snapshot is read and spooled at Hub B: its manifest, its catalog (schemas and table digests) and its size.</summary>
+public sealed record SnapshotPrepared(string Hub, long Dataset, byte[] Manifest, byte[] Catalog, long Rows, long ReadMillis) : IHubProtocol;
 
 /// <summary>To Hub B's worker: the cycle is over, delete the spooled snapshot.</summary>
 public sealed record ReleaseSnapshot(long Dataset) : IHubProtocol;
@@ -44,9 +49,18 @@ public sealed record ReleaseSnapshot(long Dataset) : IHubProtocol;
 /// <summary>A hub could not do what was asked; <paramref name="Reason"/> names the database, table or setting.</summary>
 public sealed record HubFailed(string Hub, string Operation, string Reason) : IHubProtocol;
 
-/// <summary>To Hub C's worker: apply the dataset, fetching from <paramref name="Node"/> every batch it does not hold yet.</summary>
+/// <summary>
+/// To Hub C's worker: start applying the dataset, streamed by <paramref name="Node"/> (which may still be receiving
+/// it): the batches whose roots differ from those Hub C holds. <paramref name="Schemas"/> is an encoded catalog.
+/// </summary>
 /// <param name="EnableCapture">Turn change capture on afterwards (bidirectional sync), so local edits can flow back.</param>
-public sealed record ApplyDataset(long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog, IActorRef Node, bool EnableCapture) : IHubProtocol;
+public sealed record ApplyDataset(long Dataset, byte[] Schemas, int BatchCount, int SegmentSize, IActorRef Node, bool EnableCapture) : IHubProtocol;
+
+/// <summary>To Hub C's worker: the dataset's manifest and catalog; finish the apply once its stream has ended, verify, commit.</summary>
+public sealed record FinishApply(long Dataset, byte[] Manifest, byte[] Catalog) : IHubProtocol;
+
+/// <summary>Hub C's apply lost its stream (the node went away): nothing was applied; start it again from another node.</summary>
+public sealed record ApplyInterrupted(string Hub, long Dataset, string Reason) : IHubProtocol;
 
 /// <summary>One table compared with the source snapshot.</summary>
 public sealed record TableCheck(string Table, long SourceRows, long DestinationRows, string SourceDigest, string DestinationDigest)
@@ -57,19 +71,22 @@ public sealed record TableCheck(string Table, long SourceRows, long DestinationR
 /// <param name="Repaired">Verification failed at first (the destination had drifted), so every batch was applied again.</param>
 public sealed record DatasetApplied(string Hub, long Dataset, int BatchesApplied, long RowsWritten, long BytesReceived, bool Repaired, TableCheck[] Checks) : IHubProtocol;
 
-/// <summary>To Hub C's worker: the rows changed locally since the last sync (reverse sync, step 1).</summary>
+/// <summary>To Hub C's worker: the rows changed locally since the last sync (reverse sync, step 1), as a stream of chunks.</summary>
 public sealed record CollectChanges(byte[] Catalog) : IHubProtocol;
 
-/// <param name="ChangeSet">An encoded <see cref="ActorSync.Data.ReverseChangeSet"/>.</param>
-public sealed record ChangesCollected(string Hub, byte[] ChangeSet, int Keys) : IHubProtocol;
+/// <param name="Keys">Changed keys in the set; with none, <paramref name="ChangeSet"/> is an empty stream.</param>
+public sealed record ChangesCollected(string Hub, int Keys, ISourceRef<IDataFrame> ChangeSet) : IHubProtocol;
 
-/// <summary>To Hub B's worker: decide the changes by the policies and write the winners to the source (step 2).</summary>
-public sealed record ResolveChanges(byte[] Catalog, byte[] ChangeSet, string Policy, string[] TablePolicies) : IHubProtocol;
+/// <summary>To Hub B's worker: read the change set's stream, decide each change by the policies and write the winners to
+/// the source in one transaction (step 2).</summary>
+public sealed record ResolveChanges(byte[] Catalog, ISourceRef<IDataFrame> ChangeSet, string Policy, string[] TablePolicies) : IHubProtocol;
 
-/// <param name="Resolution">An encoded <see cref="ActorSync.Data.ReverseResolution"/>.</param>
-public sealed record ChangesResolved(string Hub, byte[] Resolution, int KeysChanged, int WrittenToSource, int Conflicts) : IHubProtocol;
+/// <param name="Resolution">The resolution's chunks (processed log positions, batches to re-ship, conflicts), for Hub C.</param>
+/// <param name="ChangeSetBytes">The change set's bytes as they arrived; <paramref name="ResolutionBytes"/> the resolution's.</param>
+public sealed record ChangesResolved(string Hub, int KeysChanged, int WrittenToSource, int Conflicts, long ChangeSetBytes, long ResolutionBytes,
+    ISourceRef<IDataFrame> Resolution) : IHubProtocol;
 
-/// <summary>To Hub C's worker: trim the change log and record the conflicts (step 3).</summary>
-public sealed record CompleteChanges(byte[] Catalog, byte[] Resolution) : IHubProtocol;
+/// <summary>To Hub C's worker: trim the change log and record the conflicts, from the resolution's stream (step 3).</summary>
+public sealed record CompleteChanges(byte[] Catalog, ISourceRef<IDataFrame> Resolution) : IHubProtocol;
 
 public sealed record ChangesCompleted(string Hub) : IHubProtocol;

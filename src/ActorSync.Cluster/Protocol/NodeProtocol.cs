@@ -1,35 +1,24 @@
+using Akka.Streams;
+
 namespace ActorSync.Cluster.Protocol;
 
 /// <summary>Commands to a NodeActor and its replies. All bound to <see cref="ActorSyncSerializer"/>.</summary>
 public interface INodeProtocol;
 
-/// <summary>What a NodeActor journals, and its snapshot. All bound to <see cref="ActorSyncSerializer"/>.</summary>
+/// <summary>What a NodeActor journals, and its snapshot: metadata only, each with a format version. All bound to <see cref="ActorSyncSerializer"/>.</summary>
 public interface INodeEvent;
-
-/// <summary>Cache this batch of dataset <paramref name="Dataset"/>; <paramref name="Digest"/> is its manifest SHA-256.</summary>
-public sealed record StoreBatch(long Dataset, int Batch, byte[] Data, byte[] Digest) : INodeProtocol;
-
-public sealed record BatchStored(int Node, long Dataset, int Batch) : INodeProtocol;
-
-/// <summary>The batch was not cached, because it failed its digest or belongs to an older dataset. Send it again.</summary>
-public sealed record BatchRejected(int Node, long Dataset, int Batch, string Reason) : INodeProtocol;
-
-public sealed record GetBatch(int Batch) : INodeProtocol;
-
-public sealed record BatchData(int Node, long Dataset, int Batch, byte[] Data, byte[] Digest) : INodeProtocol;
-
-public sealed record BatchMissing(int Node, int Batch) : INodeProtocol;
 
 public sealed record GetHoldings : INodeProtocol
 {
     public static readonly GetHoldings Instance = new();
 }
 
-/// <summary>The batches a node holds for its current dataset: journaled ones, and ones decoded (held in memory).</summary>
+/// <summary>What a node holds of its current dataset: the batches it holds whole, and those it holds in part.</summary>
 /// <param name="JournalBytes">The size of the node's journal file(s) on disk, or -1 where it is not a local file (MariaDB).</param>
-public sealed record Holdings(int Node, long Dataset, int[] Batches, int[] Decoded, long JournalBytes = -1) : INodeProtocol;
+/// <param name="StoreBytes">The bytes in its segment store.</param>
+public sealed record Holdings(int Node, long Dataset, int[] Whole, int[] Partial, long JournalBytes = -1, long StoreBytes = 0) : INodeProtocol;
 
-/// <summary>Forget every cached batch, as a node that lost its disk would (operators and fault tests).</summary>
+/// <summary>Forget every cached segment, as a node that lost its disk would (operators and fault tests).</summary>
 public sealed record DropCache : INodeProtocol
 {
     public static readonly DropCache Instance = new();
@@ -37,65 +26,66 @@ public sealed record DropCache : INodeProtocol
 
 public sealed record CacheDropped(int Node) : INodeProtocol;
 
-/// <summary>Journaled: a verified batch entered the cache. A newer dataset replaces the older one's batches.</summary>
-public sealed record BatchCached(long Dataset, int Batch, byte[] Data, byte[] Digest) : INodeEvent;
-
-/// <summary>Journaled: the cache was emptied.</summary>
-public sealed record CacheCleared : INodeEvent
-{
-    public static readonly CacheCleared Instance = new();
-}
-
-/// <summary>The whole cache and the manifest (batch size 0 and no digests if none yet), saved every few events.</summary>
-public sealed record NodeCacheSnapshot(long Dataset, CachedBatch[] Batches, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeEvent;
-
-public sealed record CachedBatch(int Batch, byte[] Data, byte[] Digest);
-
 /// <summary>
-/// The dataset's manifest: its batch size and every batch's digest, so the node can verify what it decodes, and the
-/// dataset's catalog (schemas and snapshot digests, opaque to the node), so the cluster can serve Hub C while the
-/// source is down. A newer dataset keeps the cached batches whose digest it still lists, and drops the rest.
+/// The dataset's manifest (an encoded <see cref="ActorSync.Coding.BatchManifest"/>: every batch's segment digests) and
+/// its catalog (schemas and snapshot digests, opaque to the node), so the node can verify what it decodes and the
+/// cluster can serve Hub C while the source is down. A newer dataset keeps every segment it still lists.
 /// </summary>
-public sealed record StoreManifest(long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeProtocol;
+public sealed record StoreManifest(long Dataset, byte[] Manifest, byte[] Catalog) : INodeProtocol;
 
 public sealed record ManifestStored(int Node, long Dataset) : INodeProtocol;
-
-/// <summary>Journaled: the manifest of the node's current dataset.</summary>
-public sealed record ManifestCached(long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeEvent;
 
 public sealed record GetManifest : INodeProtocol
 {
     public static readonly GetManifest Instance = new();
 }
 
-/// <summary>The node's current manifest and catalog; dataset 0 and no digests if it has none yet.</summary>
-public sealed record NodeManifest(int Node, long Dataset, int BatchSize, byte[][] Digests, byte[] Catalog) : INodeProtocol;
+/// <summary>The node's current manifest and catalog; dataset 0 and an empty manifest if it has none yet.</summary>
+public sealed record NodeManifest(int Node, long Dataset, byte[] Manifest, byte[] Catalog) : INodeProtocol;
 
-/// <summary>An XOR packet of coded delivery (<see cref="ActorSync.Coding.XorPacket"/> on the wire).</summary>
-public sealed record XorPacketMessage(long Dataset, int Index, int[] Batches, byte[] Payload, byte[] Checksum) : INodeProtocol;
+/// <summary>Open this round's inbox: a stream the relay sends the node's frames into, with back-pressure.</summary>
+public sealed record OpenInbox(long Dataset, int Round) : INodeProtocol;
 
-/// <summary>What the node made of an XOR packet: the outcome name, the batches it decoded, those that failed their digest.</summary>
-public sealed record XorAccepted(int Node, long Dataset, int Index, string Outcome, int[] Decoded, int[] FailedVerification) : INodeProtocol;
-
-/// <summary>Ask the node for <paramref name="Count"/> fresh RLNC packets over the batches it holds (source-down recovery).</summary>
-public sealed record EncodeRecovery(long Dataset, int Count) : INodeProtocol;
-
-/// <summary>An RLNC packet (<see cref="ActorSync.Coding.CodedPacket"/> on the wire).</summary>
-public sealed record RlncPacketMessage(long Dataset, int Sender, int Sequence, int[] BatchIds, byte[] Coefficients, byte[] Payload, byte[] Checksum) : INodeProtocol;
-
-/// <summary>What the node made of an RLNC packet; <paramref name="Undetermined"/> is what it still lacks (ask its holders).</summary>
-public sealed record RlncAccepted(int Node, long Dataset, string Outcome, int Rank, int Unknowns, int[] Decoded, int[] Undetermined, int[] FailedVerification) : INodeProtocol;
+public sealed record InboxOpened(int Node, long Dataset, int Round, ISinkRef<IDataFrame> Inbox) : INodeProtocol;
 
 /// <summary>
-/// Journal these decoded batches into the cache: a node that lost its journal and was rebuilt by peer recovery
-/// while the source is down keeps its placed batches durably again.
+/// The round's stream into the node ended and everything it brought is journaled: segments stored, frames rejected
+/// (damaged, or not matching their digests), segments decoded from XOR packets, and held packets dropped.
 /// </summary>
-public sealed record CacheDecoded(long Dataset, int[] Batches) : INodeProtocol;
+public sealed record InboxClosed(int Node, long Dataset, int Round, int Stored, int Rejected, int Decoded, int Dropped, string Error) : INodeProtocol;
 
-public sealed record DecodedCached(int Node, long Dataset, int[] Batches) : INodeProtocol;
+/// <summary>One batch to send whole, as <paramref name="Kind"/> frames, to the nodes in <paramref name="Recipients"/>.</summary>
+public sealed record SegmentOffer(int Batch, uint Recipients, FrameKind Kind);
+
+/// <summary>To a node (or Hub B's source): offer a stream of these batches' segments, padded, for the relay.</summary>
+public sealed record OfferSegments(long Dataset, SegmentOffer[] Offers) : INodeProtocol, IHubProtocol;
+
+/// <param name="Node">The node that offers, or -1 for the source.</param>
+public sealed record SegmentsOffered(int Node, long Dataset, ISourceRef<IDataFrame> Segments) : INodeProtocol, IHubProtocol;
+
+/// <summary>Offer <paramref name="Count"/> fresh RLNC packets over the batches the node holds, for <paramref name="Recipients"/>.</summary>
+public sealed record OfferRecovery(long Dataset, int Count, uint Recipients) : INodeProtocol;
+
+public sealed record RecoveryOffered(int Node, long Dataset, int Packets, ISourceRef<IDataFrame> Segments) : INodeProtocol;
+
+/// <summary>Solve for what the RLNC packets received so far determine, and keep it.</summary>
+public sealed record SolveRecovery(long Dataset) : INodeProtocol;
+
+/// <summary>What the node made of the RLNC packets: batches decoded and kept, still undetermined (ask their holders),
+/// and decoded but failing their digests (a lying peer).</summary>
+public sealed record RecoverySolved(int Node, long Dataset, int[] Decoded, int[] Undetermined, int[] FailedVerification, int Rank, int Unknowns) : INodeProtocol;
 
 /// <summary>
-/// Chaos testing only (actorsync.chaos.enabled): damage the next <paramref name="Count"/> packets that reach this node
+/// From Hub C: stream it the batches of <paramref name="Dataset"/> whose roots differ from <paramref name="Roots"/>
+/// (its stored roots; empty entries for none), every batch if <paramref name="ReplaceAll"/>, as the node comes to hold
+/// them. The node may still be receiving the dataset: the stream waits for what is not there yet.
+/// </summary>
+public sealed record FeedDestination(long Dataset, int BatchCount, int SegmentSize, byte[][] Roots, bool ReplaceAll) : INodeProtocol;
+
+public sealed record DestinationFeedOffered(int Node, long Dataset, ISourceRef<IDataFrame> Segments) : INodeProtocol;
+
+/// <summary>
+/// Chaos testing only (actorsync.chaos.enabled): damage the next <paramref name="Count"/> frames that reach this node
 /// of kind <paramref name="Kind"/> (any, batch, xor, rlnc) in the way <paramref name="Fault"/> names (see
 /// <see cref="ActorSync.Cluster.Nodes.PacketGremlin"/>). Count 0 only asks how the gremlin stands.
 /// </summary>
@@ -107,3 +97,29 @@ public sealed record PacketFaultArmed(int Node, string Fault, int Remaining, int
 
 /// <summary>A message no actor handles: what a peer of another version might send. Nodes must log it and go on.</summary>
 public sealed record ChaosNoise(byte[] Data) : INodeProtocol;
+
+/// <summary>One segment a node holds: segment <paramref name="Index"/> of batch <paramref name="Batch"/>, by content digest.</summary>
+public sealed record StoredSegment(int Batch, int Index, int Length, byte[] Digest);
+
+/// <summary>Journaled: the manifest of a dataset the node now holds (format 2: segments).</summary>
+public sealed record ManifestCached(long Dataset, byte[] Manifest, byte[] Catalog) : INodeEvent;
+
+/// <summary>Journaled, a window at a time: segments of a dataset stored in the segment store and verified.</summary>
+public sealed record SegmentsStored(long Dataset, StoredSegment[] Segments) : INodeEvent;
+
+/// <summary>Journaled: the cache was emptied.</summary>
+public sealed record CacheCleared : INodeEvent
+{
+    public static readonly CacheCleared Instance = new();
+}
+
+/// <summary>
+/// The node's metadata, saved every few events: its current dataset (manifest, catalog, the segments held), and the
+/// segments of a newer dataset that arrived before its manifest. No segment bytes: those are in the segment store.
+/// </summary>
+public sealed record NodeCacheSnapshot(long Dataset, byte[] Manifest, byte[] Catalog, StoredSegment[] Held, long PendingDataset, StoredSegment[] Pending) : INodeEvent;
+
+/// <summary>A journal entry of the format before segments (whole batches in the journal): replayed as nothing, so such
+/// a node starts empty and is refilled by repair.</summary>
+public sealed record LegacyJournalEntry(string Manifest) : INodeEvent;
+

@@ -78,7 +78,7 @@ public sealed record CycleReport(
     bool Verified,
     string Outcome,
     int BatchCount,
-    int BatchSize,
+    long BatchSize,
     int BatchesPlaced,
     int XorPackets,
     int UncodedPackets,

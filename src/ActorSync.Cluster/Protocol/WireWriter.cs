@@ -112,6 +112,9 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
         return count;
     }
 
+    /// <summary>Skips what is left (an entry of an older format, read as nothing).</summary>
+    public void Skip() => _offset = _data.Length;
+
     public readonly void End()
     {
         if (_offset != _data.Length) throw new InvalidDataException($"a message has {_data.Length - _offset} unexpected trailing bytes.");

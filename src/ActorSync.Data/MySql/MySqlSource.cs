@@ -181,10 +181,12 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
     /// "count|max(updated_at)" from the same snapshot: if it is the same at the next sync, no row was inserted,
     /// deleted or updated since (updates move the column forward).
     /// </summary>
-    public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default) =>
-        ReadCoreAsync(table, onRow, withWatermark: true, cancellation);
+    public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
+        Func<ValueTask>? afterRow = null) =>
+        ReadCoreAsync(table, onRow, withWatermark: true, cancellation, afterRow);
 
-    private async Task<(long Rows, string? Watermark)> ReadCoreAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation)
+    private async Task<(long Rows, string? Watermark)> ReadCoreAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
+        Func<ValueTask>? afterRow = null)
     {
         await using var connection = await OpenAsync(cancellation);
         await using (var begin = connection.CreateCommand())
@@ -206,6 +208,7 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
                 Encode(reader, table, builder);
                 onRow(builder.Complete());
                 rows++;
+                if (afterRow is not null && afterRow() is var pause && !pause.IsCompletedSuccessfully) await pause;
             }
         }
         catch (MySqlException error)
@@ -260,51 +263,31 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         }
     }
 
-    /// <summary>Writes rows back to the source in one transaction: an upsert per row, or a delete where the row is null.</summary>
-    public async Task WriteRowsAsync(IReadOnlyList<(TableSchema Table, byte[] Key, byte[]? Row)> writes, CancellationToken cancellation = default)
+    public async Task<ISourceWriter> BeginWriteAsync(CancellationToken cancellation = default)
     {
-        if (writes.Count == 0) return;
-        await using var connection = await OpenAsync(cancellation);
-        await using var transaction = await connection.BeginTransactionAsync(cancellation);
-        var current = "";
+        var connection = await OpenAsync(cancellation);
         try
         {
-            foreach (var (table, key, row) in writes)
-            {
-                current = table.Name;
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                if (row is null)
-                    command.CommandText = $"DELETE FROM {SqlIdentifier.MySql(table.Name)} WHERE {KeyPredicate(table, command, key)}";
-                else
-                {
-                    var reader = new RowReader(row, table.Columns.Count);
-                    for (int i = 0; i < table.Columns.Count; i++)
-                        command.Parameters.AddWithValue($"@c{i}", CanonicalRows.ToValue(table.Columns[i], reader.IsNull(i), ref reader));
-                    var columns = string.Join(", ", table.Columns.Select(c => SqlIdentifier.MySql(c.Name)));
-                    var updates = string.Join(", ", table.Columns.Select(c => $"{SqlIdentifier.MySql(c.Name)} = VALUES({SqlIdentifier.MySql(c.Name)})"));
-                    command.CommandText = $"INSERT INTO {SqlIdentifier.MySql(table.Name)} ({columns}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"@c{i}"))}) ON DUPLICATE KEY UPDATE {updates}";
-                }
-                await command.ExecuteNonQueryAsync(cancellation);
-            }
-            await transaction.CommitAsync(cancellation);
+            var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellation);
+            return new MySqlSourceWriter(this, connection, transaction);
         }
         catch (MySqlException error)
         {
-            await transaction.RollbackAsync(CancellationToken.None);
-            throw new DataEdgeException($"MySQL {Describe()}: writing back to table '{current}' failed: {Explain(error)} Nothing was written.", error);
+            await connection.DisposeAsync();
+            throw new DataEdgeException($"MySQL {Describe()}: starting the reverse-sync transaction failed: {Explain(error)}", error);
         }
     }
 
-    private static string KeyPredicate(TableSchema table, MySqlCommand command, byte[] key)
+    /// <summary>"a &lt;=&gt; @k0 AND b &lt;=&gt; @k1" for a canonical key, its parameters added under <paramref name="prefix"/>.</summary>
+    internal static string KeyPredicate(TableSchema table, MySqlCommand command, byte[] key, string prefix = "k")
     {
         var reader = new RowReader(key, table.PrimaryKey.Count);
         var parts = new List<string>();
         int index = 0;
         foreach (var column in table.KeyColumns)
         {
-            command.Parameters.AddWithValue($"@k{index}", CanonicalRows.ToValue(column, reader.IsNull(index), ref reader));
-            parts.Add($"{SqlIdentifier.MySql(column.Name)} <=> @k{index++}");
+            command.Parameters.AddWithValue($"@{prefix}{index}", CanonicalRows.ToValue(column, reader.IsNull(index), ref reader));
+            parts.Add($"{SqlIdentifier.MySql(column.Name)} <=> @{prefix}{index++}");
         }
         return string.Join(" AND ", parts);
     }
@@ -316,7 +299,7 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         return $"SELECT {columns} FROM {SqlIdentifier.MySql(table.Name)}{order}";
     }
 
-    private static void Encode(MySqlDataReader reader, TableSchema table, RowBuilder row)
+    internal static void Encode(MySqlDataReader reader, TableSchema table, RowBuilder row)
     {
         row.Begin();
         for (int i = 0; i < table.Columns.Count; i++)

@@ -5,11 +5,6 @@ using Microsoft.Data.Sqlite;
 
 namespace ActorSync.Data.Sqlite;
 
-/// <summary>A row changed at the destination since the last sync.</summary>
-/// <param name="OldImage">The row as last synced (canonical), or null if the first change since then was an insert.</param>
-/// <param name="At">When it changed, UTC, 'YYYY-MM-DD HH:MM:SS.SSS'.</param>
-public sealed record LocalChange(long Sequence, char Operation, string At, byte[]? OldImage, byte[] Key);
-
 /// <summary>One conflict as written to _actorsync_conflicts.</summary>
 public sealed record ConflictRecord(string Table, string Key, string Policy, string Winner, string SourceVersion, string DestinationVersion);
 
@@ -47,34 +42,67 @@ public sealed partial class SqliteDestination
             return (long)command.ExecuteScalar()!;
         });
 
-    /// <summary>The table's change log, oldest first.</summary>
-    public IReadOnlyList<LocalChange> ReadChanges(TableSchema table)
+    /// <summary>The last sequence in the table's change log, or null if nothing changed.</summary>
+    public long? LastLogSequence(TableSchema table)
     {
-        if (!HasTable("_actorsync_log_" + table.Name)) return [];
+        if (!HasTable("_actorsync_log_" + table.Name)) return null;
+        using var command = _connection.CreateCommand();
+        command.CommandText = $"SELECT MAX(_seq) FROM {ChangeCapture.LogTable(table)}";
+        return command.ExecuteScalar() is long last ? last : null;
+    }
+
+    /// <summary>How many keys changed locally in the table.</summary>
+    public int ChangedKeys(TableSchema table)
+    {
+        if (!HasTable("_actorsync_log_" + table.Name)) return 0;
+        using var command = _connection.CreateCommand();
+        var keys = string.Join(", ", table.PrimaryKey.Select((_, i) => $"k{i}"));
+        command.CommandText = $"SELECT COUNT(*) FROM (SELECT 1 FROM {ChangeCapture.LogTable(table)} GROUP BY {keys})";
+        return (int)(long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Each key changed in the table's log up to <paramref name="upTo"/>, read key by key (the log ordered by key, then
+    /// sequence): its first old image (the row as last synced; null if it was inserted since), its latest change time,
+    /// and its row now (null if deleted).
+    /// </summary>
+    public IEnumerable<ReverseChange> ChangesByKey(TableSchema table, long upTo)
+    {
         using var command = _connection.CreateCommand();
         var old = string.Join("", table.Columns.Select((_, i) => $", o{i}"));
-        var key = string.Join("", table.PrimaryKey.Select((_, i) => $", k{i}"));
-        command.CommandText = $"SELECT _seq, _op, _at, _has_old{old}{key} FROM {ChangeCapture.LogTable(table)} ORDER BY _seq";
+        var keyNames = table.PrimaryKey.Select((_, i) => $"k{i}").ToArray();
+        command.CommandText = $"SELECT _seq, _at, _has_old{old}, {string.Join(", ", keyNames)} FROM {ChangeCapture.LogTable(table)} " +
+                              $"WHERE _seq <= {upTo.ToString(CultureInfo.InvariantCulture)} ORDER BY {string.Join(", ", keyNames)}, _seq";
         using var reader = command.ExecuteReader();
-        var changes = new List<LocalChange>();
         var image = new RowBuilder(table.Columns.Count);
         var keyBuilder = new RowBuilder(table.PrimaryKey.Count);
-        int keyStart = 4 + table.Columns.Count;
+        int keyStart = 3 + table.Columns.Count;
+        byte[]? key = null, baseRow = null;
+        string lastAt = "";
         while (reader.Read())
         {
-            byte[]? oldImage = null;
-            if (reader.GetInt64(3) == 1)
-            {
-                image.Begin();
-                for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.Append(reader.GetValue(4 + i), table.Columns[i], image);
-                oldImage = image.Complete().ToArray();
-            }
             keyBuilder.Begin();
             int k = 0;
             foreach (var column in table.KeyColumns) SqliteTypeMap.Append(reader.GetValue(keyStart + k++), column, keyBuilder);
-            changes.Add(new LocalChange(reader.GetInt64(0), reader.GetString(1)[0], reader.GetString(2), oldImage, keyBuilder.Complete().ToArray()));
+            var rowKey = keyBuilder.Complete().ToArray();
+            if (key is null || !rowKey.AsSpan().SequenceEqual(key))
+            {
+                if (key is not null) yield return new ReverseChange(key, baseRow, ReadRow(table, key), lastAt);
+                key = rowKey;
+                baseRow = null;
+                if (reader.GetInt64(2) == 1)
+                {
+                    // The key's first change: its old image is the row as last synced.
+                    image.Begin();
+                    for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.Append(reader.GetValue(3 + i), table.Columns[i], image);
+                    baseRow = image.Complete().ToArray();
+                }
+                lastAt = "";
+            }
+            var at = reader.GetString(1);
+            if (string.CompareOrdinal(at, lastAt) > 0) lastAt = at;
         }
-        return changes;
+        if (key is not null) yield return new ReverseChange(key, baseRow, ReadRow(table, key), lastAt);
     }
 
     /// <summary>The destination's current row with this canonical key, or null.</summary>

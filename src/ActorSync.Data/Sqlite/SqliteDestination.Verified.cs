@@ -11,9 +11,9 @@ public sealed partial class SqliteDestination
     /// The table's state at the last sync that verified equal, if the layout is still the same; else null.
     /// Used to rebuild an unchanged table's batches from here instead of scanning the source again.
     /// </summary>
-    public VerifiedState? LastVerified(TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount)
+    public VerifiedState? LastVerified(TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount, Coding.SegmentLayout layout)
     {
-        if (ReadMeta("layout") != Layout(tables, batchCount)) return null;
+        if (ReadMeta("layout") != Layout(tables, batchCount, layout)) return null;
         var value = ReadMeta("verified:" + table.Name);
         int split = value?.LastIndexOf('#') ?? -1;
         return split < 0 ? null : new VerifiedState(value![..split], value[(split + 1)..]);

@@ -19,6 +19,10 @@ public sealed partial class SqliteDestination : IDisposable
 {
     private readonly SqliteConnection _connection;
     private IReadOnlyList<TableSchema> _bucketTables = [];
+    private Func<object?[], bool>? _staleCheck;
+
+    /// <summary>The predicate behind actorsync_stale(table ordinal, key values…), set by the running apply session.</summary>
+    internal Func<object?[], bool>? StaleCheck { set => _staleCheck = value; }
 
     public string Path { get; }
 
@@ -48,16 +52,17 @@ public sealed partial class SqliteDestination : IDisposable
             throw new DataEdgeException($"SQLite destination {Path}: {Explain(error)}", error);
         }
         _connection.CreateFunction("actorsync_bucket", (object?[] args) => BucketOf(args), isDeterministic: true);
+        _connection.CreateFunction("actorsync_stale", (object?[] args) => _staleCheck?.Invoke(args) ?? false, isDeterministic: false);
     }
 
     /// <summary>
-    /// The batch digests the destination holds for this layout, or all nulls if it was last synced with another
-    /// layout (other tables, shapes or batch count), in which case the next apply replaces everything.
+    /// The batch roots the destination holds for this layout, or all nulls if it was last synced with another layout
+    /// (other tables, shapes, batch count or segment size), in which case the next apply replaces everything.
     /// </summary>
-    public byte[]?[] StoredDigests(IReadOnlyList<TableSchema> tables, int batchCount)
+    public byte[]?[] StoredDigests(IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout? layout = null)
     {
         var digests = new byte[]?[batchCount];
-        if (ReadMeta("layout") != Layout(tables, batchCount)) return digests;
+        if (ReadMeta("layout") != Layout(tables, batchCount, layout ?? SegmentLayout.Default)) return digests;
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT batch, digest FROM _actorsync_batches";
         using var reader = command.ExecuteReader();
@@ -70,77 +75,35 @@ public sealed partial class SqliteDestination : IDisposable
     }
 
     /// <summary>
+    /// Starts applying a dataset's changed batches as their segments arrive, in one transaction (see
+    /// <see cref="ApplySession"/>). Only one session at a time; nothing is visible until it commits.
+    /// </summary>
+    public ApplySession BeginApply(IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout layout, bool replaceAll = false) =>
+        new(this, tables, batchCount, layout, replaceAll);
+
+    /// <summary>
     /// Applies batches <paramref name="batches"/> of a dataset whose manifest is <paramref name="manifest"/>, all or
     /// nothing; <paramref name="readBatch"/> supplies each padded batch when it is its turn, so one is held at a time.
     /// </summary>
-    public ApplyResult Apply(IReadOnlyList<TableSchema> tables, BatchManifest manifest, IReadOnlyCollection<int> batches, Func<int, byte[]> readBatch)
+    public ApplyResult Apply(IReadOnlyList<TableSchema> tables, BatchManifest manifest, IReadOnlyCollection<int> batches, Func<int, byte[]> readBatch,
+        IReadOnlyList<TableSummary>? expected = null)
     {
-        var layout = Layout(tables, manifest.BatchCount);
-        bool fullReplace = ReadMeta("layout") != layout;
-        var statements = new List<sqlite3_stmt>();
-        string stage = "starting the transaction";
-        try
+        using var session = BeginApply(tables, manifest.BatchCount, manifest.Layout);
+        var todo = session.FullReplace ? Enumerable.Range(0, manifest.BatchCount).ToArray() : batches.Distinct().ToArray();
+        foreach (var batch in todo)
         {
-            Execute("BEGIN IMMEDIATE");
-            stage = "creating tables";
-            EnsureTables(tables);
-            stage = "checking for unsynced destination changes";
-            bool capture = CaptureEnabled;
-            long pending = PendingChanges(tables);
-            if (pending > 0)
-                throw new DataEdgeException($"{pending} row change(s) made at the destination wait to be synced back; run a bidirectional sync first, or they would be overwritten.");
-            if (capture) foreach (var table in tables) Execute(ChangeCapture.DropTriggers(table)); // our own writes are not local changes
-            stage = "removing replaced rows";
-            if (fullReplace) Execute("DELETE FROM _actorsync_batches");
-            RemoveBuckets(tables, manifest.BatchCount, fullReplace ? null : batches.ToHashSet());
-
-            var inserts = tables.Select(t => Prepare(InsertSql(t), statements)).ToArray();
-            long rows = 0, bytes = 0;
-            foreach (var batch in batches)
+            var data = readBatch(batch);
+            if (!manifest.Verify(batch, data))
+                throw new DataEdgeException($"SQLite destination {Path}: batch B{batch + 1} does not match its manifest digest; it was not applied. Nothing was applied.");
+            for (int i = 0; i < manifest.SegmentCount; i++)
             {
-                stage = $"reading batch B{batch + 1}";
-                var data = readBatch(batch);
-                stage = $"checking batch B{batch + 1}";
-                if (!manifest.Verify(batch, data))
-                    throw new DataEdgeException($"batch B{batch + 1} does not match its manifest digest; it was not applied.");
-                stage = $"inserting the rows of batch B{batch + 1}";
-                foreach (var (table, row) in Dataset.Records(data))
-                {
-                    if ((uint)table >= (uint)tables.Count)
-                        throw new DataEdgeException($"batch B{batch + 1} holds a row for table number {table}, but the dataset has {tables.Count} tables.");
-                    Insert(inserts[table], tables[table], row.Span);
-                    rows++;
-                }
-                bytes += data.Length;
-                stage = "recording batch digests";
-                using var record = _connection.CreateCommand();
-                record.CommandText = "INSERT OR REPLACE INTO _actorsync_batches (batch, digest) VALUES ($batch, $digest)";
-                record.Parameters.AddWithValue("$batch", batch);
-                record.Parameters.AddWithValue("$digest", manifest.BatchDigests[batch]);
-                record.ExecuteNonQuery();
+                var content = data.AsSpan((int)manifest.Layout.OffsetOf(i), manifest.ContentLength(batch, i));
+                session.Add(batch, i, content, manifest.SegmentDigest(batch, i) ?? Digest.Empty);
             }
-            if (capture)
-            {
-                stage = "restoring change capture";
-                // Keyless tables cannot be matched back, so they are never captured (bidirectional sync refuses them).
-                foreach (var table in tables.Where(t => t.HasPrimaryKey)) Execute(ChangeCapture.CreateLog(table) + "; " + ChangeCapture.CreateTriggers(table));
-            }
-            stage = "recording the layout";
-            WriteMeta("layout", layout);
-            WriteMeta("batch_count", manifest.BatchCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Execute("COMMIT");
-            return new ApplyResult(batches.Count, rows, bytes, fullReplace);
         }
-        catch (Exception error) when (error is SqliteException or DataEdgeException or InvalidDataException)
-        {
-            Rollback();
-            var reason = error is SqliteException sqlite ? Explain(sqlite) : error.Message;
-            throw new DataEdgeException($"SQLite destination {Path}: apply failed while {stage}: {reason} Nothing was applied.", error);
-        }
-        finally
-        {
-            foreach (var statement in statements) statement.Dispose();
-        }
+        var result = session.Finish(manifest, expected);
+        session.Commit();
+        return result;
     }
 
     /// <summary>Streams a table's rows in canonical form, in any order or in primary-key order.</summary>
@@ -210,7 +173,7 @@ public sealed partial class SqliteDestination : IDisposable
 
     public void Dispose() => _connection.Dispose();
 
-    private void EnsureTables(IReadOnlyList<TableSchema> tables)
+    internal void EnsureTables(IReadOnlyList<TableSchema> tables)
     {
         foreach (var table in tables)
         {
@@ -235,13 +198,14 @@ public sealed partial class SqliteDestination : IDisposable
         }
     }
 
-    /// <summary>Deletes the rows of the given buckets (null: every row) from every table of the dataset.</summary>
-    private void RemoveBuckets(IReadOnlyList<TableSchema> tables, int batchCount, HashSet<int>? buckets)
+    /// <summary>Deletes the rows of the given buckets (null: every row) from every table of the dataset, or from table <paramref name="only"/>.</summary>
+    internal void RemoveBuckets(IReadOnlyList<TableSchema> tables, int batchCount, HashSet<int>? buckets, int? only = null)
     {
         if (buckets is { Count: 0 }) return;
         _bucketTables = tables;
         for (int t = 0; t < tables.Count; t++)
         {
+            if (only is { } chosen && chosen != t) continue;
             var table = SqlIdentifier.Sqlite(tables[t].Name);
             if (buckets is null || buckets.Count == batchCount) { Execute($"DELETE FROM {table}"); continue; }
             var keyColumns = (tables[t].HasPrimaryKey ? tables[t].KeyColumns : tables[t].Columns).Select(c => SqlIdentifier.Sqlite(c.Name));
@@ -250,22 +214,25 @@ public sealed partial class SqliteDestination : IDisposable
     }
 
     /// <summary>actorsync_bucket(table ordinal, batch count, key values…): the batch a stored row belongs to.</summary>
-    private long BucketOf(object?[] args)
+    private long BucketOf(object?[] args) =>
+        CanonicalRows.Bucket(StoredKey(_bucketTables[(int)(long)args[0]!], args, first: 2), (int)(long)args[1]!);
+
+    /// <summary>The canonical key of a stored row from its key values (all values for a keyless table), starting at args[first].</summary>
+    internal static byte[] StoredKey(TableSchema table, object?[] args, int first)
     {
-        var table = _bucketTables[(int)(long)args[0]!];
-        int batchCount = (int)(long)args[1]!;
         var columns = table.HasPrimaryKey ? table.KeyColumns.ToArray() : table.Columns.ToArray();
         var key = new RowBuilder(columns.Length);
         key.Begin();
-        for (int i = 0; i < columns.Length; i++) SqliteTypeMap.Append(args[i + 2], columns[i], key);
-        return CanonicalRows.Bucket(key.Complete(), batchCount);
+        for (int i = 0; i < columns.Length; i++) SqliteTypeMap.Append(args[i + first], columns[i], key);
+        return key.Complete().ToArray();
     }
 
-    private static string InsertSql(TableSchema table) =>
+
+    internal static string InsertSql(TableSchema table) =>
         $"INSERT INTO {SqlIdentifier.Sqlite(table.Name)} ({string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))}) " +
         $"VALUES ({string.Join(", ", table.Columns.Select((_, i) => "?" + (i + 1)))})";
 
-    private sqlite3_stmt Prepare(string sql, List<sqlite3_stmt> statements)
+    internal sqlite3_stmt Prepare(string sql, List<sqlite3_stmt> statements)
     {
         int rc = raw.sqlite3_prepare_v2(_connection.Handle, sql, out var statement);
         if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(_connection.Handle).utf8_to_string(), rc);
@@ -273,7 +240,7 @@ public sealed partial class SqliteDestination : IDisposable
         return statement;
     }
 
-    private void Insert(sqlite3_stmt statement, TableSchema table, ReadOnlySpan<byte> row)
+    internal void Insert(sqlite3_stmt statement, TableSchema table, ReadOnlySpan<byte> row)
     {
         // The statement stays referenced by 'statements' until the apply ends, so its raw pointer stays valid.
         nint handle = statement.DangerousGetHandle();
@@ -292,13 +259,13 @@ public sealed partial class SqliteDestination : IDisposable
         throw new SqliteException(raw.sqlite3_errmsg(_connection.Handle).utf8_to_string(), rc);
     }
 
-    private void Rollback()
+    internal void Rollback()
     {
         try { if (raw.sqlite3_get_autocommit(_connection.Handle) == 0) Execute("ROLLBACK"); }
         catch (SqliteException) { } // the connection already rolled back (SQLite does on some I/O errors)
     }
 
-    private string? ReadMeta(string key)
+    internal string? ReadMeta(string key)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT value FROM _actorsync_meta WHERE key = $key";
@@ -306,7 +273,7 @@ public sealed partial class SqliteDestination : IDisposable
         return command.ExecuteScalar() as string;
     }
 
-    private void WriteMeta(string key, string value)
+    internal void WriteMeta(string key, string value)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = "INSERT OR REPLACE INTO _actorsync_meta (key, value) VALUES ($key, $value)";
@@ -315,10 +282,13 @@ public sealed partial class SqliteDestination : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static string Layout(IReadOnlyList<TableSchema> tables, int batchCount) =>
-        $"{batchCount} batches; " + string.Join(" | ", tables.Select(t => $"{t.Name}: {t.Shape}"));
+    /// <summary>What a stored batch root depends on: the batch format and segment size, the batch count, every table's shape.</summary>
+    internal static string Layout(IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout layout) =>
+        $"segments v2 of {layout.Size} B; {batchCount} batches; " + string.Join(" | ", tables.Select(t => $"{t.Name}: {t.Shape}"));
 
-    private static string Explain(SqliteException error) => error.SqliteErrorCode switch
+    internal SqliteConnection Connection => _connection;
+
+    internal static string Explain(SqliteException error) => error.SqliteErrorCode switch
     {
         13 => "the disk is full.",
         14 => "the file cannot be opened (check the path and permissions).",

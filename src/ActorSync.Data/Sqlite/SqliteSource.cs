@@ -138,10 +138,12 @@ public sealed partial class SqliteSource : ISyncSource
     public Task<long> ReadAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default) =>
         Task.Run(() => Read(table, onRow, withWatermark: false, cancellation).Rows, cancellation);
 
-    public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default) =>
-        Task.Run(() => Read(table, onRow, withWatermark: true, cancellation), cancellation);
+    public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
+        Func<ValueTask>? afterRow = null) =>
+        Task.Run(() => Read(table, onRow, withWatermark: true, cancellation, afterRow), cancellation);
 
-    private (long Rows, string? Watermark) Read(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation)
+    private (long Rows, string? Watermark) Read(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
+        Func<ValueTask>? afterRow = null)
     {
         using var connection = Open();
         // One read transaction: the watermark and the rows come from the same snapshot.
@@ -161,6 +163,8 @@ public sealed partial class SqliteSource : ISyncSource
                 Encode(reader, table, builder);
                 onRow(builder.Complete());
                 rows++;
+                // A dedicated read thread: waiting here for the consumer is the back-pressure.
+                if (afterRow is not null && afterRow() is var pause && !pause.IsCompletedSuccessfully) pause.AsTask().GetAwaiter().GetResult();
             }
         }
         catch (SqliteException error)
@@ -214,17 +218,55 @@ public sealed partial class SqliteSource : ISyncSource
         }
     }, cancellation);
 
-    public Task WriteRowsAsync(IReadOnlyList<(TableSchema Table, byte[] Key, byte[]? Row)> writes, CancellationToken cancellation = default) => Task.Run(() =>
+    public Task<ISourceWriter> BeginWriteAsync(CancellationToken cancellation = default) => Task.Run<ISourceWriter>(() =>
     {
-        if (writes.Count == 0) return;
-        using var connection = Open(write: true);
-        using var transaction = connection.BeginTransaction();
-        var current = "";
+        var connection = Open(write: true);
         try
         {
-            foreach (var (table, key, row) in writes)
+            return new Writer(this, connection, connection.BeginTransaction());
+        }
+        catch (SqliteException error)
+        {
+            connection.Dispose();
+            throw new DataEdgeException($"{Name}: starting the reverse-sync transaction failed: {error.Message}", error);
+        }
+    }, cancellation);
+
+    /// <summary>A reverse-sync transaction on the SQLite stand-in: it holds the write lock from the first write to the commit.</summary>
+    private sealed class Writer(SqliteSource source, SqliteConnection connection, SqliteTransaction transaction) : ISourceWriter
+    {
+        private bool _committed;
+
+        public int Written { get; private set; }
+
+        public Task<IReadOnlyList<byte[]?>> ReadRowsAsync(TableSchema table, IReadOnlyList<byte[]> keys, CancellationToken cancellation = default)
+        {
+            var rows = new byte[]?[keys.Count];
+            var row = new RowBuilder(table.Columns.Count);
+            try
             {
-                current = table.Name;
+                for (int k = 0; k < keys.Count; k++)
+                {
+                    using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = $"{SelectSql(table, ordered: false)} WHERE {KeyPredicate(table, command, keys[k])}";
+                    using var reader = command.ExecuteReader();
+                    if (!reader.Read()) continue;
+                    source.Encode(reader, table, row);
+                    rows[k] = row.Complete().ToArray();
+                }
+            }
+            catch (SqliteException error)
+            {
+                throw new DataEdgeException($"{source.Name}: reading rows of table '{table.Name}' for reverse sync failed: {error.Message} Nothing was written.", error);
+            }
+            return Task.FromResult<IReadOnlyList<byte[]?>>(rows);
+        }
+
+        public Task WriteAsync(TableSchema table, byte[] key, byte[]? row, CancellationToken cancellation = default)
+        {
+            try
+            {
                 using var command = connection.CreateCommand();
                 command.Transaction = transaction;
                 if (row is null)
@@ -238,15 +280,37 @@ public sealed partial class SqliteSource : ISyncSource
                     command.CommandText = $"INSERT OR REPLACE INTO {SqlIdentifier.Sqlite(table.Name)} ({columns}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"@c{i}"))})";
                 }
                 command.ExecuteNonQuery();
+                Written++;
             }
-            transaction.Commit();
+            catch (SqliteException error)
+            {
+                throw new DataEdgeException($"{source.Name}: writing back to table '{table.Name}' failed: {error.Message} Nothing was written.", error);
+            }
+            return Task.CompletedTask;
         }
-        catch (SqliteException error)
+
+        public Task CommitAsync(CancellationToken cancellation = default)
         {
-            transaction.Rollback();
-            throw new DataEdgeException($"{Name}: writing back to table '{current}' failed: {error.Message} Nothing was written.", error);
+            try
+            {
+                transaction.Commit();
+                _committed = true;
+            }
+            catch (SqliteException error)
+            {
+                throw new DataEdgeException($"{source.Name}: committing the reverse sync failed: {error.Message} Nothing was written.", error);
+            }
+            return Task.CompletedTask;
         }
-    }, cancellation);
+
+        public ValueTask DisposeAsync()
+        {
+            if (!_committed) transaction.Rollback();
+            transaction.Dispose();
+            connection.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     private static string KeyPredicate(TableSchema table, SqliteCommand command, byte[] key)
     {
