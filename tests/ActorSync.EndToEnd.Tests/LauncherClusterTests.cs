@@ -49,7 +49,8 @@ public sealed partial class LauncherClusterTests(LauncherCluster cluster) : ICla
             var text = await http.GetStringAsync($"http://127.0.0.1:{orchestrator.MetricsPort}/metrics");
             return Metric(text, "actorsync_link_packets_total{link=\"source.egress\"}") > 0 && Metric(text, "actorsync_mode{mode=\"normal\"}") == 1;
         });
-        await Eventually(async () => Metric(await http.GetStringAsync($"http://127.0.0.1:{node.MetricsPort}/metrics"), "actorsync_node_batches_held") == 3);
+        // Every node holds every batch whole on disk: its 3 placed ones and the 3 coded delivery brought.
+        await Eventually(async () => Metric(await http.GetStringAsync($"http://127.0.0.1:{node.MetricsPort}/metrics"), "actorsync_node_batches_held") == 6);
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public sealed partial class LauncherClusterTests(LauncherCluster cluster) : ICla
         Assert.True(LocalCluster.Signal(before.Pid, LocalCluster.Sigkill));
 
         await Eventually(() => Task.FromResult(cluster.State().Members.Single(m => m.Name == "node-2") is { } now && now.Pid != before.Pid && now.Restarts == before.Restarts + 1));
-        string expected = string.Join(" ", new Placement(4, 2).BatchesOf(1).Select(b => $"B{b + 1}"));
+        string expected = string.Join(" ", Enumerable.Range(0, new Placement(4, 2).BatchCount).Select(b => $"B{b + 1}")); // back from its journal and store
         CliRunner.Result list = null!;
         await Eventually(() =>
         {
