@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using ActorSync.Data;
 using ActorSync.Data.MySql;
 using Spectre.Console;
 
@@ -25,7 +26,7 @@ public static class BenchCommand
             else Render(result);
             return 0;
         });
-        return new Command("bench", "Measure throughput") { coding, Data() };
+        return new Command("bench", "Measure throughput") { coding, Data(), Sync() };
     }
 
     private static Command Data()
@@ -52,6 +53,48 @@ public static class BenchCommand
             }
             return 0;
         }));
+        return command;
+    }
+
+    private static Command Sync()
+    {
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var rows = new Option<long>("--rows") { Description = "bank-shaped rows to sync", DefaultValueFactory = _ => 1_000_000 };
+        var k = new Option<int>("-k", "--nodes") { Description = "K, the nodes", DefaultValueFactory = _ => 4 };
+        var r = new Option<int>("-r", "--redundancy") { Description = "r, the nodes each batch is placed on", DefaultValueFactory = _ => 2 };
+        var eta = new Option<int>("--eta") { Description = "η: N = η·C(K, r) batches", DefaultValueFactory = _ => 4 };
+        var scheme = new Option<string>("--scheme") { Description = "leader, thesis-man, partial or direct", DefaultValueFactory = _ => "leader" };
+        scheme.AcceptOnlyFromAmong([.. Coding.DeliveryCost.Names.Keys]);
+        var mysql = new Option<string?>("--mysql") { Description = "use this MySQL database as the source (its table `bank` is replaced); default: a throwaway MariaDB" };
+        var source = new Option<string>("--source") { Description = "auto, mariadb or sqlite (as for demo)", DefaultValueFactory = _ => "auto" };
+        source.AcceptOnlyFromAmong("auto", "mariadb", "sqlite");
+        var command = new Command("sync", "The cluster's warm sync of N rows against the bare read → insert pipe, and each member's peak memory")
+        {
+            json, rows, k, r, eta, scheme, mysql, source,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                long count = parse.GetValue(rows) is var n and > 0 ? n : throw new ArgumentException($"--rows must be at least 1; got {parse.GetValue(rows)}.");
+                Coding.Placement.Validate(parse.GetValue(k), parse.GetValue(r), parse.GetValue(eta));
+                bool asJson = parse.GetValue(json);
+                var result = SyncBench.RunAsync(count, parse.GetValue(k), parse.GetValue(r), parse.GetValue(eta), parse.GetValue(scheme)!, parse.GetValue(mysql),
+                    parse.GetValue(source)!, line => { if (!asJson) Console.WriteLine(line); }).GetAwaiter().GetResult();
+                if (asJson) Console.WriteLine(JsonSerializer.Serialize(result, SyncBenchJsonContext.Default.SyncBenchResult));
+                else
+                {
+                    Console.WriteLine($"{result.Rows:N0} rows: cluster {result.ClusterRowsPerSecond:N0} rows/s, bare pipe {result.PipeRowsPerSecond:N0} rows/s, ratio {result.Ratio:0.00} " +
+                                      $"(target ≥ 0.70); largest member peak {result.MaxMemberPeakMiB} MiB");
+                    foreach (var member in result.Members) Console.WriteLine($"  {member.Member,-14} {member.PeakMiB,6} MiB");
+                }
+                return result.Verified ? 0 : 1;
+            }
+            catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException)
+            {
+                return CliErrors.Fail(error.Message.Split(" (Parameter", 2)[0]);
+            }
+        });
         return command;
     }
 

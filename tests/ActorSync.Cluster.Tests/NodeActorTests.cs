@@ -159,12 +159,13 @@ public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
         Watch(node);
         node.Tell(PoisonPill.Instance);
         ExpectTerminated(node, Patience);
-        // A segment file damaged while the node was down, and a temporary file a kill -9 left behind.
-        var victim = Directory.GetFiles(Settings(0).StoreDirectory, "*.seg", SearchOption.AllDirectories).First();
-        var bytes = File.ReadAllBytes(victim);
-        bytes[0] ^= 0xFF;
-        File.WriteAllBytes(victim, bytes);
-        var orphan = Path.Combine(Settings(0).StoreDirectory, "left-by-a-crash.seg.1234abcd.tmp");
+        // The first stored segment damaged on disk while the node was down, and a pack a kill -9 left that no journal entry names.
+        var pack = Directory.GetFiles(Settings(0).StoreDirectory, "pack-*.seg").Single();
+        using (var file = File.Open(pack, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.WriteByte(0x5A);
+        }
+        var orphan = Path.Combine(Settings(0).StoreDirectory, "pack-000099.seg");
         File.WriteAllText(orphan, "partial");
 
         var restarted = Node(0, snapshotEvery: 2);
@@ -172,7 +173,7 @@ public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(2, holdings.Whole.Length); // three placed batches, one of which lost a segment
         Assert.Single(holdings.Partial);
-        Assert.False(File.Exists(victim));
+        Assert.True(File.Exists(pack)); // its other segments are still served from it
         Assert.False(File.Exists(orphan));
         AwaitAssert(() => Assert.True(Count("snapshot") > 0), Patience);
     }
@@ -235,7 +236,7 @@ public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
         var holdings = HoldingsOf(Node(0));
 
         Assert.Empty(holdings.Whole);
-        Assert.Empty(Directory.GetFiles(Settings(0).StoreDirectory, "*.seg", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Settings(0).StoreDirectory, "pack-*.seg"));
     }
 
     [Fact]

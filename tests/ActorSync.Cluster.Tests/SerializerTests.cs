@@ -20,7 +20,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
     private static readonly TableCheck Check = new("bank", 4521, 4521, "ab12", "ab12");
     private static readonly CycleReport Report = new(3, "sync", "normal", "leader", 11, "2026-11-24T03:00:00Z", 1234, true, "verified", 6, 4096, 6, 3, 2, 0, 1, 6, 4521,
         [new LinkUse("source.egress", 9, 36_864), new LinkUse("relay", 24, 98_304)], [Check], 0, 0, 0);
-    private static readonly StoredSegment Stored = new(4, 2, 65_536, DigestBytes);
+    private static readonly StoredSegment Stored = new(4, 2, 65_536, DigestBytes, 3, 1L << 33);
     private static readonly SegmentTerm Term = new(3, 1000, DigestBytes);
 
     /// <summary>One sample of every protocol type; the coverage test below fails if a new type is not listed here.</summary>
@@ -31,7 +31,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         DropCache.Instance,
         new CacheDropped(3),
         new StoreManifest(9, Payload[..200], Catalog),
-        new ManifestStored(1, 9),
+        new ManifestStored(1, 9, [0, 2], [5]),
         GetManifest.Instance,
         new NodeManifest(2, 9, Payload[..200], Catalog),
         new OpenInbox(9, 2),

@@ -53,7 +53,7 @@ public sealed class SyncCycleTests : Akka.TestKit.Xunit2.TestKit
                         break;
                     case StoreManifest store:
                         dataset = store.Dataset;
-                        sender.Tell(new ManifestStored(node, store.Dataset));
+                        sender.Tell(new ManifestStored(node, store.Dataset, Whole.ToArray(), []));
                         break;
                 }
                 return AutoPilot.KeepRunning;

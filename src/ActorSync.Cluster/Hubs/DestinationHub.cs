@@ -28,6 +28,7 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
     private readonly TimeSpan _askTimeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Apply? _apply;
+    private readonly IMaterializer _materializer = Context.Materializer();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -47,13 +48,13 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
     private void Idle()
     {
         Receive<ApplyDataset>(Start);
-        Receive<CollectChanges>(collect => ReverseStreams.Collect(_hub, _path, collect, Context.System.Materializer())
+        Receive<CollectChanges>(collect => ReverseStreams.Collect(_hub, _path, collect, _materializer)
             .PipeTo(Sender, Self, collected => collected, error => new HubFailed(_hub, "collect destination changes", error.Message)));
         Receive<CompleteChanges>(complete =>
         {
             var requester = Sender;
             var self = Self;
-            ReverseStreams.CompleteAsync(_hub, _path, complete, Context.System.Materializer())
+            ReverseStreams.CompleteAsync(_hub, _path, complete, _materializer)
                 .PipeTo(requester, self, done => done, error => new HubFailed(_hub, "record the reverse sync", error.Message));
         });
         Receive<FinishApply>(finish => Sender.Tell(new HubFailed(_hub, $"apply dataset {finish.Dataset}", "no apply of it is running here.")));
@@ -68,7 +69,7 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
             apply.Stream = offered.Segments.Source
                 .ViaMaterialized(KillSwitches.Single<IDataFrame>(), Keep.Right)
                 .To(Sink.ActorRefWithAck<IDataFrame>(Self, FeedStarted.Instance, FeedAck.Instance, FeedEnded.Instance, cause => new FeedFailed(cause)))
-                .Run(Context.System.Materializer());
+                .Run(_materializer);
         });
         Receive<FeedStarted>(_ => Sender.Tell(FeedAck.Instance));
         Receive<SegmentFrame>(segment =>
@@ -146,8 +147,11 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
         {
             var manifest = BatchManifest.Decode(finish.Manifest);
             var catalog = DatasetCatalog.Decode(finish.Catalog);
+            long streamed = apply.Clock.ElapsedMilliseconds;
             var result = apply.Session!.Finish(manifest, catalog.Summaries);
+            long finished = apply.Clock.ElapsedMilliseconds;
             var checks = Verifier.CompareWithSnapshot(apply.Destination!, catalog);
+            long verified = apply.Clock.ElapsedMilliseconds;
             if (checks.Any(c => !c.Equal) && !apply.Repairing)
             {
                 // The destination drifted although its batch records matched: replace everything, as a direct sync would.
@@ -159,8 +163,9 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
             }
             apply.Session.Commit();
             if (apply.Request.EnableCapture && !apply.Destination!.CaptureEnabled) apply.Destination.EnableChangeCapture(catalog.Tables);
-            _log.Info("hub {0}: dataset {1}: applied {2} batch(es), {3} rows; {4}", _hub, apply.Request.Dataset, result.BatchesApplied, result.RowsWritten,
-                checks.All(c => c.Equal) ? "verified equal to the source snapshot" : "NOT equal to the source snapshot");
+            _log.Info($"hub {_hub}: dataset {apply.Request.Dataset}: applied {result.BatchesApplied} batch(es), {result.RowsWritten} rows; " +
+                      (checks.All(c => c.Equal) ? "verified equal to the source snapshot" : "NOT equal to the source snapshot") +
+                      $" (streamed and applied by {streamed} ms, checked {finished}, verified {verified}, committed {apply.Clock.ElapsedMilliseconds})");
             apply.Requester.Tell(new DatasetApplied(_hub, apply.Request.Dataset, apply.PreviousBatches + result.BatchesApplied, apply.PreviousRows + result.RowsWritten,
                 apply.Bytes, apply.Repairing, checks.Select(c => new TableCheck(c.Table, c.SourceRows, c.DestinationRows, c.SourceDigest, c.DestinationDigest)).ToArray()));
             End();
@@ -207,6 +212,7 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
         public bool Fed { get; set; }
         public bool Repairing { get; init; }
         public long Bytes { get; set; }
+        public System.Diagnostics.Stopwatch Clock { get; } = System.Diagnostics.Stopwatch.StartNew();
         public int PreviousBatches { get; init; }
         public long PreviousRows { get; init; }
 

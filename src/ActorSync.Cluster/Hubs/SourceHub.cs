@@ -29,6 +29,7 @@ public sealed class SourceHub : ReceiveActor
     private Dataset? _dataset;
     private long _datasetId;
     private (long Dataset, CancellationTokenSource Cancel)? _running;
+    private readonly IMaterializer _materializer = Context.Materializer();
 
     /// <param name="link">Shapes the source link (latency, bandwidth) for evaluation; null sends at once.</param>
     public static Props Props(string hub, ISyncSource source, string? spoolDirectory = null, LinkShaper? link = null) =>
@@ -91,7 +92,7 @@ public sealed class SourceHub : ReceiveActor
         var shaped = _link is { } link
             ? source.SelectAsync(64, async frame => { await Task.Delay(link.DelayFor(PayloadBytes(frame))); return frame; })
             : source.MapMaterializedValue(queue => queue);
-        var (queue, segments) = shaped.ToMaterialized(StreamRefs.SourceRef<IDataFrame>(), Keep.Both).Run(Context.System.Materializer());
+        var (queue, segments) = shaped.ToMaterialized(StreamRefs.SourceRef<IDataFrame>(), Keep.Both).Run(_materializer);
         var self = Self;
         SnapshotAsync(prepare, routing, layout, queue, segments, requester, self, cancel.Token)
             .PipeTo(self, self, done => done, error => new SnapshotAborted(prepare.Dataset, requester, error));
@@ -120,6 +121,7 @@ public sealed class SourceHub : ReceiveActor
         {
             var tables = await _source.DiscoverAsync(prepare.Tables.Length == 0 ? null : prepare.Tables, cancellation);
             if (tables.Count == 0) throw new DataEdgeException($"{_source.Name}: the database has no tables to sync.");
+            long discovered = clock.ElapsedMilliseconds;
             requester.Tell(new SnapshotStarted(_hub, prepare.Dataset, new DatasetCatalog(tables, []).Encode(), await segments), self);
             var router = new SourceRouter(routing);
             var dataset = await Dataset.ReadAsync(_source, tables, prepare.BatchCount, _spoolDirectory, cancellation: cancellation, layout: layout,
@@ -137,7 +139,7 @@ public sealed class SourceHub : ReceiveActor
                 dataset.Dispose();
                 throw;
             }
-            return new SnapshotDone(prepare.Dataset, dataset, requester, clock.ElapsedMilliseconds);
+            return new SnapshotDone(prepare.Dataset, dataset, requester, clock.ElapsedMilliseconds, discovered);
         }
         catch (Exception error)
         {
@@ -183,7 +185,7 @@ public sealed class SourceHub : ReceiveActor
         _datasetId = done.Dataset;
         long rows = done.Snapshot.RowsPerTable.Values.Sum();
         _log.Info($"hub {_hub}: dataset {done.Dataset} snapshotted and streamed: {rows} rows in {done.Snapshot.BatchCount} batches of " +
-                  $"{done.Snapshot.Manifest.BatchSize} bytes ({done.Snapshot.Manifest.SegmentCount} segments each), {done.Millis} ms");
+                  $"{done.Snapshot.Manifest.BatchSize} bytes ({done.Snapshot.Manifest.SegmentCount} segments each), {done.Millis} ms ({done.DiscoveredMillis} ms of it discovering the tables)");
         done.Requester.Tell(new SnapshotPrepared(_hub, done.Dataset, done.Snapshot.Manifest.Encode(), done.Snapshot.Catalog.Encode(), rows, done.Millis));
     }
 
@@ -207,7 +209,7 @@ public sealed class SourceHub : ReceiveActor
             .Select(item => (IDataFrame)new Routed(item.o.Recipients, item.o.Kind, new SegmentFrame(dataset, item.o.Batch, item.i,
                 manifest.ContentLength(item.o.Batch, item.i), manifest.SegmentDigest(item.o.Batch, item.i) ?? Digest.Empty,
                 spool.ReadPadded(item.o.Batch, item.i, manifest.PaddedLength(item.i)))))
-            .RunWith(StreamRefs.SourceRef<IDataFrame>(), Context.System.Materializer())
+            .RunWith(StreamRefs.SourceRef<IDataFrame>(), _materializer)
             .PipeTo(Sender, Self, segments => new SegmentsOffered(-1, dataset, segments));
     }
 
@@ -215,7 +217,7 @@ public sealed class SourceHub : ReceiveActor
     {
         var requester = Sender;
         var self = Self;
-        ReverseStreams.ResolveAsync(_hub, _source, resolve, Context.System.Materializer())
+        ReverseStreams.ResolveAsync(_hub, _source, resolve, _materializer)
             .PipeTo(self, self, reply => new ResolveDone(requester, reply), error =>
             {
                 _log.Warning("hub {0}: reverse sync failed: {1}", _hub, error.Message);
@@ -231,7 +233,7 @@ public sealed class SourceHub : ReceiveActor
         _ => 0,
     };
 
-    private sealed record SnapshotDone(long Dataset, Dataset Snapshot, IActorRef Requester, long Millis) : INoSerializationVerificationNeeded;
+    private sealed record SnapshotDone(long Dataset, Dataset Snapshot, IActorRef Requester, long Millis, long DiscoveredMillis) : INoSerializationVerificationNeeded;
 
     private sealed record SnapshotAborted(long Dataset, IActorRef Requester, Exception Cause) : INoSerializationVerificationNeeded;
 

@@ -24,6 +24,7 @@ public sealed class DestinationFeeder : ReceiveActor
     private ISourceQueueWithComplete<IDataFrame>? _queue;
     private bool _offering;
     private long _bytes;
+    private readonly IMaterializer _materializer = Context.Materializer();
 
     /// <summary>Segments the node stored of some dataset.</summary>
     public sealed record Arrived(long Dataset, StoredSegment[] Segments) : INoSerializationVerificationNeeded;
@@ -49,7 +50,7 @@ public sealed class DestinationFeeder : ReceiveActor
 
         var (queue, segments) = Source.Queue<IDataFrame>(16, OverflowStrategy.Backpressure)
             .ToMaterialized(StreamRefs.SourceRef<IDataFrame>(), Keep.Both)
-            .Run(Context.System.Materializer());
+            .Run(_materializer);
         _queue = queue;
         queue.WatchCompletionAsync().PipeTo(Self, Self, () => StreamEnded.Instance, error => new StreamFailed(error));
         segments.PipeTo(requester, Self, sourceRef => new DestinationFeedOffered(_node, _dataset, sourceRef));

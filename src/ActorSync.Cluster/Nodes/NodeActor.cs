@@ -54,6 +54,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
     private long _unjournaledDataset;
     private int _eventsSinceSnapshot;
     private int _sequence;
+    private readonly IMaterializer _materializer = Context.Materializer();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -138,6 +139,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         _inbox?.Dispose();
+        _store.Dispose();
         base.PostStop();
     }
 
@@ -145,12 +147,13 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
     private void Started()
     {
         var claimed = _cache.Referenced();
+        _store.Adopt(_cache.Locations);
         var lost = claimed.Where(id => !_store.Verify(id)).ToHashSet();
         int dropped = lost.Count == 0 ? 0 : _cache.Drop(lost);
-        int orphans = _store.Retain(_cache.Referenced());
+        _store.Retain(_cache.Referenced()); // packs a crash left, that no journal entry names
         var (whole, _) = _cache.Batches();
-        _log.Info("node {0} recovered {1} whole batch(es) of dataset {2} from its journal ({3} segments checked{4}{5})", _node + 1, whole.Length, _cache.Dataset,
-            claimed.Count, dropped > 0 ? $", {dropped} missing or damaged and dropped" : "", orphans > 0 ? $", {orphans} orphaned file(s) deleted" : "");
+        _log.Info("node {0} recovered {1} whole batch(es) of dataset {2} from its journal ({3} segments checked{4})", _node + 1, whole.Length, _cache.Dataset,
+            claimed.Count, dropped > 0 ? $", {dropped} missing or damaged and dropped" : "");
         _front?.Tell(new InboxFront(Self));
         if (_registry is null) return;
         _registry.Tell(new RegisterNode(_node, Self));
@@ -162,7 +165,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
         var requester = Sender;
         if (store.Dataset < _cache.Dataset || (store.Dataset == _cache.Dataset && _cache.Manifest is { } held && held.Encode().AsSpan().SequenceEqual(store.Manifest)))
         {
-            requester.Tell(new ManifestStored(_node, _cache.Dataset)); // older, or already held
+            requester.Tell(Stored()); // older, or already held
             return;
         }
         BatchManifest manifest;
@@ -180,8 +183,14 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
             if (deleted > 0) _log.Info("node {0}: dataset {1} installed; {2} segment(s) of older datasets deleted", _node + 1, cached.Dataset, deleted);
             foreach (var feeder in _feeders) feeder.Tell(new DestinationFeeder.ManifestKnown(cached.Dataset, manifest));
             SaveSnapshotSoon(force: false);
-            requester.Tell(new ManifestStored(_node, cached.Dataset));
+            requester.Tell(Stored());
         });
+    }
+
+    private ManifestStored Stored()
+    {
+        var (whole, partial) = _cache.Batches();
+        return new ManifestStored(_node, _cache.Dataset, whole, partial);
     }
 
     private void DropCache()
@@ -211,7 +220,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
         var target = _front ?? Self;
         StreamRefs.SinkRef<IDataFrame>()
             .To(Sink.ActorRefWithAck<IDataFrame>(target, new InboxStarted(open.Round), InboxAck.Instance, new InboxCompleted(open.Round), cause => new InboxFailed(open.Round, cause)))
-            .Run(Context.System.Materializer())
+            .Run(_materializer)
             .PipeTo(Sender, Self, inbox => new InboxOpened(_node, open.Dataset, open.Round, inbox));
     }
 
@@ -280,7 +289,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
         var items = offer.Offers.SelectMany(o => Enumerable.Range(0, manifest.SegmentCount).Select(i => (o, i)));
         Source.From(items)
             .Select(item => (IDataFrame)new Routed(item.o.Recipients, item.o.Kind, ReadFrame(store, manifest, offer.Dataset, item.o.Batch, item.i)))
-            .RunWith(StreamRefs.SourceRef<IDataFrame>(), Context.System.Materializer())
+            .RunWith(StreamRefs.SourceRef<IDataFrame>(), _materializer)
             .PipeTo(Sender, Self, segments => new SegmentsOffered(_node, offer.Dataset, segments));
     }
 
@@ -310,7 +319,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
             .Select(item => (IDataFrame)new Routed(offer.Recipients, FrameKind.Recovery, RlncFrame.From(offer.Dataset, RlncSegmentPacket.Encode(sender, item.p.Sequence, item.i,
                 whole, item.p.Coefficients, manifest.PaddedLength(item.i),
                 (batch, destination) => Math.Max(0, store.Read(SegmentId.Of(manifest.SegmentDigest(batch, item.i) ?? Digest.Empty), destination))))))
-            .RunWith(StreamRefs.SourceRef<IDataFrame>(), Context.System.Materializer())
+            .RunWith(StreamRefs.SourceRef<IDataFrame>(), _materializer)
             .PipeTo(Sender, Self, segments => new RecoveryOffered(_node, offer.Dataset, packets.Length, segments));
     }
 

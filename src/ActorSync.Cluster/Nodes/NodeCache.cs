@@ -13,6 +13,7 @@ public sealed class NodeCache
 {
     private readonly Dictionary<(int Batch, int Index), SegmentId> _held = new();
     private readonly Dictionary<(int Batch, int Index), StoredSegment> _pending = new();
+    private readonly Dictionary<SegmentId, (SegmentLocation Location, int Length)> _locations = new();
 
     public long Dataset { get; private set; }
 
@@ -68,6 +69,10 @@ public sealed class NodeCache
     /// <summary>The segment at (batch, index) of the current dataset, whether held or not (padding: the empty digest).</summary>
     public SegmentId IdOf(int batch, int index) => SegmentId.Of(Manifest!.SegmentDigest(batch, index) ?? Digest.Empty);
 
+    /// <summary>Where the journal says each held or pending segment lies in the store, for a restarted node's store to take back.</summary>
+    public IEnumerable<(SegmentId Id, SegmentLocation Location, int Length)> Locations =>
+        Referenced().Where(_locations.ContainsKey).Select(id => (id, _locations[id].Location, _locations[id].Length));
+
     /// <summary>The segments the store must keep: those held, and those of the dataset still arriving.</summary>
     public IReadOnlySet<SegmentId> Referenced() =>
         _held.Values.Concat(_pending.Values.Select(p => SegmentId.Of(p.Digest))).ToHashSet();
@@ -75,6 +80,7 @@ public sealed class NodeCache
     /// <summary>Forgets segments whose bytes turned out missing or damaged (the start-up check): repair refills them.</summary>
     public int Drop(IReadOnlySet<SegmentId> lost)
     {
+        foreach (var id in lost) _locations.Remove(id);
         int before = _held.Count + _pending.Count;
         foreach (var key in _held.Where(h => lost.Contains(h.Value)).Select(h => h.Key).ToArray()) _held.Remove(key);
         foreach (var key in _pending.Where(p => lost.Contains(SegmentId.Of(p.Value.Digest))).Select(p => p.Key).ToArray()) _pending.Remove(key);
@@ -82,7 +88,11 @@ public sealed class NodeCache
     }
 
     public NodeCacheSnapshot ToSnapshot() => new(Dataset, Manifest?.Encode() ?? [], Catalog,
-        _held.OrderBy(h => h.Key).Select(h => new StoredSegment(h.Key.Batch, h.Key.Index, Manifest!.ContentLength(h.Key.Batch, h.Key.Index), h.Value.ToBytes())).ToArray(),
+        _held.OrderBy(h => h.Key).Select(h =>
+        {
+            var (location, length) = _locations.GetValueOrDefault(h.Value);
+            return new StoredSegment(h.Key.Batch, h.Key.Index, length, h.Value.ToBytes(), location.Pack, location.Offset);
+        }).ToArray(),
         PendingDataset, _pending.Values.OrderBy(p => (p.Batch, p.Index)).ToArray());
 
     /// <summary>
@@ -109,10 +119,18 @@ public sealed class NodeCache
         Dataset = dataset;
         Manifest = manifest;
         Catalog = catalog;
+        ForgetUnreferencedLocations();
+    }
+
+    private void ForgetUnreferencedLocations()
+    {
+        var referenced = Referenced();
+        foreach (var id in _locations.Keys.Where(id => !referenced.Contains(id)).ToArray()) _locations.Remove(id);
     }
 
     private void Store(long dataset, StoredSegment[] segments)
     {
+        foreach (var s in segments) _locations[SegmentId.Of(s.Digest)] = (new SegmentLocation(s.Pack, s.Offset), s.Length);
         if (dataset == Dataset && Manifest is { } manifest)
         {
             foreach (var s in segments)
@@ -133,6 +151,7 @@ public sealed class NodeCache
     {
         _held.Clear();
         _pending.Clear();
+        _locations.Clear();
         PendingDataset = 0;
     }
 
@@ -142,8 +161,16 @@ public sealed class NodeCache
         Dataset = snapshot.Dataset;
         Manifest = snapshot.Manifest.Length == 0 ? null : BatchManifest.Decode(snapshot.Manifest);
         Catalog = snapshot.Catalog;
-        foreach (var h in snapshot.Held) _held[(h.Batch, h.Index)] = SegmentId.Of(h.Digest);
+        foreach (var h in snapshot.Held)
+        {
+            _held[(h.Batch, h.Index)] = SegmentId.Of(h.Digest);
+            _locations[SegmentId.Of(h.Digest)] = (new SegmentLocation(h.Pack, h.Offset), h.Length);
+        }
         PendingDataset = snapshot.PendingDataset;
-        foreach (var p in snapshot.Pending) _pending[(p.Batch, p.Index)] = p;
+        foreach (var p in snapshot.Pending)
+        {
+            _pending[(p.Batch, p.Index)] = p;
+            _locations[SegmentId.Of(p.Digest)] = (new SegmentLocation(p.Pack, p.Offset), p.Length);
+        }
     }
 }

@@ -37,8 +37,8 @@ public sealed class NodeInbox : IDisposable
             (id, content) => SegmentId.Of(Digest.Of(content)) == id,
             (id, content) =>
             {
-                _store.Write(id, content);
-                if (_positions.TryGetValue(id, out var at)) _learned.Add(new StoredSegment(at.Batch, at.Index, content.Length, id.ToBytes()));
+                var location = _store.Write(id, content);
+                if (_positions.TryGetValue(id, out var at)) _learned.Add(new StoredSegment(at.Batch, at.Index, content.Length, id.ToBytes(), location.Pack, location.Offset));
             },
             maxHeldBytes);
     }
@@ -65,8 +65,8 @@ public sealed class NodeInbox : IDisposable
         var stored = new List<StoredSegment>();
         var result = _rlnc.Solve((segment, content) =>
         {
-            _store.Write(SegmentId.Of(segment.Digest), content);
-            stored.Add(segment);
+            var location = _store.Write(SegmentId.Of(segment.Digest), content);
+            stored.Add(segment with { Pack = location.Pack, Offset = location.Offset });
         });
         if (_rlnc.IsFullRank || result.FailedVerification.Length > 0)
         {
@@ -89,8 +89,8 @@ public sealed class NodeInbox : IDisposable
             || !Digest.Matches(frame.Digest, Digest.Of(frame.Payload.AsSpan(0, frame.Length))))
             return Refused($"segment {frame.Index} of batch B{frame.Batch + 1} does not match its digest: it was damaged on the way; send it again.");
         var id = SegmentId.Of(frame.Digest);
-        _store.Write(id, frame.Payload.AsSpan(0, frame.Length));
-        var stored = new List<StoredSegment> { new(frame.Batch, frame.Index, frame.Length, frame.Digest) };
+        var location = _store.Write(id, frame.Payload.AsSpan(0, frame.Length));
+        var stored = new List<StoredSegment> { new(frame.Batch, frame.Index, frame.Length, frame.Digest, location.Pack, location.Offset) };
         var unlocked = _xor.Learned(id);
         return new(Stored: [.. stored, .. TakeLearned()], false, unlocked.Decoded.Count, 0, null);
     }

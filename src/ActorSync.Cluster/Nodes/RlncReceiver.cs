@@ -101,7 +101,7 @@ public sealed class RlncReceiver : IDisposable
                 if (!ok) break;
                 if (!_manifest.VerifyPadded(batch, index, output)) { ok = false; wrong = true; break; }
                 int length = _manifest.ContentLength(batch, index);
-                if (length > 0) keep(new StoredSegment(batch, index, length, _manifest.SegmentDigest(batch, index)!), output.AsSpan(0, length));
+                if (length > 0) keep(new StoredSegment(batch, index, length, _manifest.SegmentDigest(batch, index)!, 0, 0), output.AsSpan(0, length));
             }
             (ok ? decoded : wrong ? failed : incomplete).Add(batch);
         }

@@ -1,20 +1,34 @@
 using System.Collections.Concurrent;
 using ActorSync.Coding;
+using Microsoft.Win32.SafeHandles;
 
 namespace ActorSync.Cluster.Nodes;
 
+/// <summary>Where a segment's content lies in a store: a pack file and an offset in it.</summary>
+public readonly record struct SegmentLocation(int Pack, long Offset);
+
 /// <summary>
-/// A node's segments on disk, one file per segment content, named by its SHA-256 (content-addressed: a segment that
-/// did not change between datasets, or that two batches share, is stored once). A file is written under a temporary
-/// name and renamed into place, so a crash leaves either the whole segment or an orphaned temporary file, which is
-/// deleted at start. Files are not fsynced: a segment damaged by a power loss fails its digest when the node starts,
-/// is dropped and refilled by repair, and is never served. Reads and writes are safe from several threads; a padding
-/// segment (no content) is always present and never stored. Knows nothing of actors.
+/// A node's segments on disk, content-addressed (a segment that did not change between datasets, or that two batches
+/// share, is stored once) and appended to pack files: one write per segment into a file that stays open, no file per
+/// segment (creating and deleting thousands of small files cost more kernel time than the data). Where each segment
+/// lies is the node's journal's business (<see cref="StoredSegment"/> carries it); at start the node hands the
+/// locations it replayed back (<see cref="Adopt"/>) and checks each against its digest. Nothing is fsynced: a segment
+/// damaged by a power loss fails that check, is dropped and refilled by repair, and is never served. A pack whose
+/// segments are all gone is deleted; so are packs no journal entry names, which is what a crash leaves. Reads and
+/// writes are safe from several threads. A padding segment (no content) is always present and never stored.
+/// Knows nothing of actors.
 /// </summary>
-public sealed class SegmentStore
+public sealed class SegmentStore : IDisposable
 {
+    /// <summary>A pack is closed for writing past this size, so whole packs can be deleted as datasets move on.</summary>
+    public const long PackSize = 256L << 20;
+
     private static readonly SegmentId Empty = SegmentId.Of(Digest.Empty);
-    private readonly ConcurrentDictionary<SegmentId, int> _lengths = new();
+    private readonly ConcurrentDictionary<SegmentId, (SegmentLocation Location, int Length)> _index = new();
+    private readonly ConcurrentDictionary<int, SafeFileHandle> _packs = new();
+    private readonly object _writeLock = new();
+    private int _current;
+    private long _end;
 
     public string Directory { get; }
 
@@ -27,54 +41,63 @@ public sealed class SegmentStore
         SpillDirectory = Path.Combine(Directory, "spill");
         if (System.IO.Directory.Exists(SpillDirectory)) System.IO.Directory.Delete(SpillDirectory, recursive: true);
         System.IO.Directory.CreateDirectory(SpillDirectory);
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*", SearchOption.AllDirectories))
+        // Each start writes to a new pack: the last one may end in a half-written segment that no journal entry names.
+        _current = Packs().Select(p => p.Number).DefaultIfEmpty(0).Max() + 1;
+        // The format before packs kept one file per segment in subdirectories: nothing names them any more.
+        foreach (var old in System.IO.Directory.EnumerateDirectories(Directory).Where(d => d != SpillDirectory)) System.IO.Directory.Delete(old, recursive: true);
+    }
+
+    public int Count => _index.Count;
+
+    public long Bytes => _index.Values.Sum(v => (long)v.Length);
+
+    public bool Has(SegmentId id) => id == Empty || _index.ContainsKey(id);
+
+    /// <summary>Takes back the locations a restarted node replayed from its journal (the caller then verifies them).</summary>
+    public void Adopt(IEnumerable<(SegmentId Id, SegmentLocation Location, int Length)> segments)
+    {
+        foreach (var (id, location, length) in segments)
+            if (id != Empty && File.Exists(PackPath(location.Pack))) _index[id] = (location, length);
+    }
+
+    /// <summary>Appends a segment's content under its digest (the caller has checked it); a segment already here is not written twice.</summary>
+    public SegmentLocation Write(SegmentId id, ReadOnlySpan<byte> content)
+    {
+        if (id == Empty) return default;
+        if (_index.TryGetValue(id, out var known)) return known.Location;
+        lock (_writeLock)
         {
-            var name = Path.GetFileName(file);
-            if (name.EndsWith(".tmp", StringComparison.Ordinal)) { File.Delete(file); continue; }
-            if (!name.EndsWith(".seg", StringComparison.Ordinal) || name.Length != 64 + 4) continue;
-            try { _lengths[SegmentId.Of(Convert.FromHexString(name[..64]))] = (int)new FileInfo(file).Length; }
-            catch (FormatException) { } // not ours
+            if (_end > 0 && _end + content.Length > PackSize)
+            {
+                _current++;
+                _end = 0;
+            }
+            var location = new SegmentLocation(_current, _end);
+            RandomAccess.Write(Handle(_current, create: true), content, _end);
+            _end += content.Length;
+            _index[id] = (location, content.Length);
+            return location;
         }
     }
 
-    public int Count => _lengths.Count;
-
-    public long Bytes => _lengths.Values.Sum(v => (long)v);
-
-    public bool Has(SegmentId id) => id == Empty || _lengths.ContainsKey(id);
-
-    public IEnumerable<SegmentId> All => _lengths.Keys;
-
-    /// <summary>Stores a segment's content under its digest (the caller has checked it). Idempotent.</summary>
-    public void Write(SegmentId id, ReadOnlySpan<byte> content)
-    {
-        if (id == Empty || _lengths.ContainsKey(id)) return;
-        var path = PathOf(id);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
-            file.Write(content);
-        File.Move(temporary, path, overwrite: true);
-        _lengths[id] = content.Length;
-    }
+    public SegmentLocation? LocationOf(SegmentId id) => _index.TryGetValue(id, out var entry) ? entry.Location : null;
 
     /// <summary>The content length of a stored segment, or −1 if it is not here.</summary>
-    public int LengthOf(SegmentId id) => id == Empty ? 0 : _lengths.TryGetValue(id, out int length) ? length : -1;
+    public int LengthOf(SegmentId id) => id == Empty ? 0 : _index.TryGetValue(id, out var entry) ? entry.Length : -1;
 
     /// <summary>Copies a segment's content into <paramref name="destination"/>; returns its length, or −1 if it is not here.</summary>
     public int Read(SegmentId id, Span<byte> destination)
     {
         if (id == Empty) return 0;
-        if (!_lengths.TryGetValue(id, out int length)) return -1;
+        if (!_index.TryGetValue(id, out var entry)) return -1;
         try
         {
-            using var file = File.OpenHandle(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            int read = RandomAccess.Read(file, destination[..length], 0);
-            return read == length ? length : throw new IOException($"segment {id} has {read} bytes, not {length}.");
+            int read = RandomAccess.Read(Handle(entry.Location.Pack, create: false), destination[..entry.Length], entry.Location.Offset);
+            return read == entry.Length ? entry.Length : -1;
         }
-        catch (FileNotFoundException)
+        catch (Exception error) when (error is FileNotFoundException or ObjectDisposedException)
         {
-            _lengths.TryRemove(id, out _);
+            _index.TryRemove(id, out _);
             return -1;
         }
     }
@@ -87,38 +110,55 @@ public sealed class SegmentStore
         return Read(id, content) == length ? content : null;
     }
 
-    /// <summary>True if the segment is here and its content still has its digest; a damaged one is deleted.</summary>
+    /// <summary>True if the segment is here and its content still has its digest; a damaged one is forgotten.</summary>
     public bool Verify(SegmentId id)
     {
         if (id == Empty) return true;
         var content = Read(id);
         if (content is not null && SegmentId.Of(Digest.Of(content)) == id) return true;
-        Delete(id);
+        _index.TryRemove(id, out _);
         return false;
     }
 
-    public void Delete(SegmentId id)
-    {
-        if (id == Empty) return;
-        _lengths.TryRemove(id, out _);
-        File.Delete(PathOf(id));
-    }
-
-    /// <summary>Deletes every segment not in <paramref name="keep"/>; returns how many went.</summary>
+    /// <summary>Forgets every segment not in <paramref name="keep"/> and deletes the packs left with none; returns how many went.</summary>
     public int Retain(IReadOnlySet<SegmentId> keep)
     {
-        int deleted = 0;
-        foreach (var id in _lengths.Keys.Where(id => !keep.Contains(id)).ToArray())
-        {
-            Delete(id);
-            deleted++;
-        }
-        return deleted;
+        int forgotten = 0;
+        foreach (var id in _index.Keys.Where(id => !keep.Contains(id)).ToArray())
+            if (_index.TryRemove(id, out _)) forgotten++;
+        DeleteUnusedPacks();
+        return forgotten;
     }
 
-    private string PathOf(SegmentId id)
+    public void Dispose()
     {
-        var hex = id.Hex;
-        return Path.Combine(Directory, hex[..2], hex + ".seg");
+        foreach (var handle in _packs.Values) handle.Dispose();
+        _packs.Clear();
     }
+
+    private void DeleteUnusedPacks()
+    {
+        lock (_writeLock)
+        {
+            var used = _index.Values.Select(v => v.Location.Pack).ToHashSet();
+            foreach (var (number, path) in Packs())
+            {
+                if (used.Contains(number)) continue;
+                if (_packs.TryRemove(number, out var handle)) handle.Dispose();
+                File.Delete(path);
+                if (number == _current) _end = 0; // written again from its start
+            }
+        }
+    }
+
+    private SafeFileHandle Handle(int pack, bool create) => _packs.GetOrAdd(pack, number =>
+        File.OpenHandle(PackPath(number), create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete));
+
+    private string PackPath(int pack) => Path.Combine(Directory, $"pack-{pack:D6}.seg");
+
+    private IEnumerable<(int Number, string Path)> Packs() =>
+        System.IO.Directory.EnumerateFiles(Directory, "pack-*.seg")
+            .Select(path => (Path.GetFileNameWithoutExtension(path), path))
+            .Where(p => int.TryParse(p.Item1.AsSpan(5), out _))
+            .Select(p => (int.Parse(p.Item1.AsSpan(5)), p.path)).ToArray();
 }

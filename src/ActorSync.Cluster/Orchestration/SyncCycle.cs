@@ -79,6 +79,8 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     private bool _applyStarted, _awaitingApply, _reversing;
     private SnapshotPrepared? _prepared;
     private byte[] _schemas = [];
+    private readonly List<string> _timeline = [];
+    private bool _holdingsFresh;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -92,7 +94,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
         _alive = setup.Nodes.Where(n => n.Key < _placement.Nodes).ToDictionary(n => n.Key, n => n.Value);
         _mode = setup.Mode;
         _dataset = setup.Current;
-        _relay = new Relay(Context.System.Materializer(), _links);
+        _relay = new Relay(Context.Materializer(), _links); // the cycle's streams end with it
         Handlers(() => { });
     }
 
@@ -303,21 +305,31 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
 
     private void Install(Action then)
     {
+        _timeline.Add($"manifest +{_clock.ElapsedMilliseconds}");
         var message = new StoreManifest(_dataset!.Dataset, _dataset.Manifest, _dataset.Catalog);
         AskNodes(message, _settings.AskTimeout, answers =>
         {
             foreach (var (node, answer) in answers)
-                if (answer is ManifestStored stored && stored.Dataset != _dataset.Dataset)
-                    Lose(node, $"node {node + 1} holds dataset {stored.Dataset}, newer than {_dataset.Dataset}");
+            {
+                var stored = (ManifestStored)answer;
+                if (stored.Dataset != _dataset.Dataset) Lose(node, $"node {node + 1} holds dataset {stored.Dataset}, newer than {_dataset.Dataset}");
+                else _holdings[node] = new Holdings(node, stored.Dataset, stored.Whole, stored.Partial);
+            }
+            _holdingsFresh = true; // what each node holds now, as the manifest found it
             then();
         });
     }
 
-    private void Holdings(Action then) => AskNodes(GetHoldings.Instance, _settings.AskTimeout, answers =>
+    /// <summary>What each node holds now; right after a manifest was installed (and nothing streamed since) its replies say it already.</summary>
+    private void Holdings(Action then)
     {
-        _holdings = answers.ToDictionary(a => a.Key, a => (Holdings)a.Value);
-        then();
-    });
+        if (_holdingsFresh) { _holdingsFresh = false; then(); return; }
+        AskNodes(GetHoldings.Instance, _settings.AskTimeout, answers =>
+        {
+            _holdings = answers.ToDictionary(a => a.Key, a => (Holdings)a.Value);
+            then();
+        });
+    }
 
     /// <summary>Whatever a node still lacks of the dataset comes whole from a peer, or the source; then again, at most three rounds.</summary>
     private void Fill(bool sourceUp, Action then)
@@ -362,6 +374,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     {
         Progress($"apply at {_settings.DestinationHub}", 4);
         if (_setup.Destination is null || _destinationLost) { Fail($"no destination hub ({_settings.DestinationHub}) has registered with the orchestrator."); return; }
+        if (_applyStarted && _alive.ContainsKey(_servingNode)) { AwaitApply(); return; } // under way since the source round
         Holdings(() =>
         {
             if (!_applyStarted || !_alive.ContainsKey(_servingNode))
@@ -373,10 +386,16 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
                 StartApply(_dataset!.Dataset, _servingNode);
                 _setup.Destination.Tell(new FinishApply(_dataset.Dataset, _dataset.Manifest, _dataset.Catalog), Self);
             }
-            Step(_settings.LongStepTimeout, $"applying dataset {_dataset!.Dataset} at {_settings.DestinationHub}");
-            _awaitingApply = true;
-            Waiting(() => { });
+            AwaitApply();
         });
+    }
+
+    private void AwaitApply()
+    {
+        Step(_settings.LongStepTimeout, $"applying dataset {_dataset!.Dataset} at {_settings.DestinationHub}");
+        _awaitingApply = true;
+        Waiting(() => { });
+        if (_applied is { } early) Applied(early); // Hub C finished while the gap fill was still looking
     }
 
     private void StartApply(long dataset, int node)
@@ -390,6 +409,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     {
         if (_dataset is null || applied.Dataset != _dataset.Dataset) return;
         _applied = applied;
+        if (!_awaitingApply) return; // the gap fill is still running: the verdict counts once it is done
         if (applied.BytesReceived > 0)
         {
             long batches = applied.BytesReceived / Math.Max(1, _dataset.Decoded.BatchSize);
@@ -417,6 +437,8 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     private void StartRound(long dataset, IEnumerable<int> targets, Action<Round> feed, Action<Round> closed)
     {
         var round = new Round(++_rounds, dataset, closed);
+        _holdingsFresh = false;
+        _timeline.Add($"round {round.Number} +{_clock.ElapsedMilliseconds}");
         AskNodes(new OpenInbox(dataset, round.Number), _settings.AskTimeout, answers =>
         {
             foreach (var opened in answers.Values.Cast<InboxOpened>())
@@ -449,6 +471,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
 
     private void StreamEnded(StreamEnded ended)
     {
+        _timeline.Add($"stream from {ended.Origin} ended +{_clock.ElapsedMilliseconds}");
         if (_round is not { } round || ended.Round != round.Number) return;
         round.Running--;
         if (ended.Error is { } error)
@@ -465,6 +488,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
         if (_round is not { } round || _gather is not null || round.Pending > 0 || round.Running > 0) return;
         if (round.AwaitsManifest) return; // the source's manifest is still coming
         _relay.CloseInboxes();
+        _timeline.Add($"round {round.Number} streamed +{_clock.ElapsedMilliseconds}");
         AskNodes(null, _settings.LongStepTimeout, answers =>
         {
             foreach (var closed in answers.Values.Cast<InboxClosed>())
@@ -537,6 +561,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
             {
                 if (_round is null || prepared.Dataset != _round.Dataset) return;
                 _prepared = prepared;
+                _timeline.Add($"prepared +{_clock.ElapsedMilliseconds}");
                 _round.AwaitsManifest = false;
                 TryCloseRound();
             });
@@ -626,7 +651,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
         Timers.CancelAll();
         _relay.CloseInboxes();
         if (_setup.Source is not null && _prepared is not null) _setup.Source.Tell(new ReleaseSnapshot(_prepared.Dataset));
-        _log.Info("cycle {0} ({1}, {2}) ended in {3} ms: {4}", _setup.Cycle, _setup.Kind, _mode, _clock.ElapsedMilliseconds, outcome);
+        _log.Info("cycle {0} ({1}, {2}) ended in {3} ms: {4} (steps: {5})", _setup.Cycle, _setup.Kind, _mode, _clock.ElapsedMilliseconds, outcome, string.Join("; ", _timeline));
         Context.Parent.Tell(new CycleFinished(Report(outcome), _dataset));
         Context.Stop(Self);
         Become(() => ReceiveAny(_ => { }));
@@ -640,8 +665,11 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
         _links.Snapshot().Select(l => new LinkUse(l.Key, l.Value.Packets, l.Value.Bytes)).ToArray(),
         _applied?.Checks ?? [], _reverse?.KeysChanged ?? 0, _reverse?.WrittenToSource ?? 0, _reverse?.Conflicts ?? 0);
 
-    private void Progress(string step, int done) =>
+    private void Progress(string step, int done)
+    {
+        _timeline.Add($"{step} +{_clock.ElapsedMilliseconds}");
         Context.Parent.Tell(new CycleProgress(_setup.Cycle, _setup.Kind, step, done, 5));
+    }
 
     private IReadOnlyList<NodeHolding> NodeHoldings() =>
         _holdings.Values.Where(h => _alive.ContainsKey(h.Node))

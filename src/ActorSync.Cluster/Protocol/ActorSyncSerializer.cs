@@ -96,7 +96,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         Holdings m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Whole).Ints(m.Partial).Long(m.JournalBytes).Long(m.StoreBytes).ToArray(),
         CacheDropped m => new WireWriter().Int(m.Node).ToArray(),
         StoreManifest m => new WireWriter(m.Manifest.Length + m.Catalog.Length + 64).Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).ToArray(),
-        ManifestStored m => new WireWriter().Int(m.Node).Long(m.Dataset).ToArray(),
+        ManifestStored m => new WireWriter().Int(m.Node).Long(m.Dataset).Ints(m.Whole).Ints(m.Partial).ToArray(),
         NodeManifest m => new WireWriter(m.Manifest.Length + m.Catalog.Length + 64).Int(m.Node).Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).ToArray(),
         OpenInbox m => new WireWriter().Long(m.Dataset).Int(m.Round).ToArray(),
         InboxOpened m => Nested(new WireWriter().Int(m.Node).Long(m.Dataset).Int(m.Round), m.Inbox).ToArray(),
@@ -173,7 +173,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "DC" => DropCache.Instance,
                 "CD" => new CacheDropped(r.Int()),
                 "SM" => new StoreManifest(r.Long(), r.Bytes(), r.Bytes()),
-                "MS" => new ManifestStored(r.Int(), r.Long()),
+                "MS" => new ManifestStored(r.Int(), r.Long(), r.Ints(), r.Ints()),
                 "GN" => GetManifest.Instance,
                 "NM" => new NodeManifest(r.Int(), r.Long(), r.Bytes(), r.Bytes()),
                 "OI" => new OpenInbox(r.Long(), r.Int()),
@@ -315,14 +315,14 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
     private static WireWriter WriteSegments(WireWriter writer, StoredSegment[] segments)
     {
         writer.Int(segments.Length);
-        foreach (var s in segments) writer.Int(s.Batch).Int(s.Index).Int(s.Length).Bytes(s.Digest);
+        foreach (var s in segments) writer.Int(s.Batch).Int(s.Index).Int(s.Length).Bytes(s.Digest).Int(s.Pack).Long(s.Offset);
         return writer;
     }
 
     private static StoredSegment[] ReadSegments(ref WireReader r)
     {
         var segments = new StoredSegment[r.Count(16)];
-        for (int i = 0; i < segments.Length; i++) segments[i] = new StoredSegment(r.Int(), r.Int(), r.Int(), r.Bytes());
+        for (int i = 0; i < segments.Length; i++) segments[i] = new StoredSegment(r.Int(), r.Int(), r.Int(), r.Bytes(), r.Int(), r.Long());
         return segments;
     }
 

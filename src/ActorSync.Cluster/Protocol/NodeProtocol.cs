@@ -33,7 +33,8 @@ public sealed record CacheDropped(int Node) : INodeProtocol;
 /// </summary>
 public sealed record StoreManifest(long Dataset, byte[] Manifest, byte[] Catalog) : INodeProtocol;
 
-public sealed record ManifestStored(int Node, long Dataset) : INodeProtocol;
+/// <summary>The node holds <paramref name="Dataset"/>'s manifest now (or a newer one), and these of its batches.</summary>
+public sealed record ManifestStored(int Node, long Dataset, int[] Whole, int[] Partial) : INodeProtocol;
 
 public sealed record GetManifest : INodeProtocol
 {
@@ -98,8 +99,9 @@ public sealed record PacketFaultArmed(int Node, string Fault, int Remaining, int
 /// <summary>A message no actor handles: what a peer of another version might send. Nodes must log it and go on.</summary>
 public sealed record ChaosNoise(byte[] Data) : INodeProtocol;
 
-/// <summary>One segment a node holds: segment <paramref name="Index"/> of batch <paramref name="Batch"/>, by content digest.</summary>
-public sealed record StoredSegment(int Batch, int Index, int Length, byte[] Digest);
+/// <summary>One segment a node holds: segment <paramref name="Index"/> of batch <paramref name="Batch"/>, by content digest,
+/// and where its content lies in the node's segment store (pack file and offset).</summary>
+public sealed record StoredSegment(int Batch, int Index, int Length, byte[] Digest, int Pack, long Offset);
 
 /// <summary>Journaled: the manifest of a dataset the node now holds (format 2: segments).</summary>
 public sealed record ManifestCached(long Dataset, byte[] Manifest, byte[] Catalog) : INodeEvent;

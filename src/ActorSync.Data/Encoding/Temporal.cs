@@ -96,6 +96,39 @@ public static class Temporal
         return PackDateTime(y, m, d, Int(text, 11, 2), Int(text, 14, 2), Int(text, 17, 2), Micro(text, 19, "datetime"));
     }
 
+    /// <summary>ParseDateTime over ASCII bytes, without a string: the verification hot path. Null if the text is not one.</summary>
+    public static ulong? ParseDateTime(ReadOnlySpan<byte> text)
+    {
+        if (text.Length < 19 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':') return null;
+        int micro = 0;
+        if (text.Length > 19)
+        {
+            if (text[19] != '.' || text.Length - 20 is < 1 or > 6) return null;
+            for (int i = 20; i < 26; i++)
+            {
+                int digit = i < text.Length ? Digit(text[i]) : 0;
+                if (digit < 0) return null;
+                micro = micro * 10 + digit;
+            }
+        }
+        int y = Digits(text, 0, 4), m = Digits(text, 5, 2), d = Digits(text, 8, 2), h = Digits(text, 11, 2), mi = Digits(text, 14, 2), s = Digits(text, 17, 2);
+        return (y | m | d | h | mi | s | micro) < 0 ? null : PackDateTime(y, m, d, h, mi, s, micro);
+    }
+
+    private static int Digits(ReadOnlySpan<byte> text, int start, int length)
+    {
+        int value = 0;
+        for (int i = start; i < start + length; i++)
+        {
+            int digit = Digit(text[i]);
+            if (digit < 0) return -1;
+            value = value * 10 + digit;
+        }
+        return value;
+    }
+
+    private static int Digit(byte c) => c is >= (byte)'0' and <= (byte)'9' ? c - '0' : -1;
+
     public static long ParseTime(string text)
     {
         bool negative = text.StartsWith('-');

@@ -28,6 +28,34 @@ internal static unsafe partial class NativeSqlite
 
     [LibraryImport(Library)] internal static partial int sqlite3_step(nint statement);
 
+    [LibraryImport(Library)] internal static partial int sqlite3_column_type(nint statement, int column);
+
+    [LibraryImport(Library)] internal static partial long sqlite3_column_int64(nint statement, int column);
+
+    [LibraryImport(Library)] internal static partial double sqlite3_column_double(nint statement, int column);
+
+    [LibraryImport(Library)] private static partial byte* sqlite3_column_text(nint statement, int column);
+
+    [LibraryImport(Library)] private static partial byte* sqlite3_column_blob(nint statement, int column);
+
+    [LibraryImport(Library)] internal static partial int sqlite3_column_bytes(nint statement, int column);
+
+    internal const int Integer = 1, Float = 2, Text = 3, Blob = 4, Null = 5;
+
+    /// <summary>A text column's UTF-8 bytes, valid until the next step (the text call must come before the length call).</summary>
+    internal static ReadOnlySpan<byte> ColumnText(nint statement, int column)
+    {
+        var text = sqlite3_column_text(statement, column);
+        return new ReadOnlySpan<byte>(text, sqlite3_column_bytes(statement, column));
+    }
+
+    internal static ReadOnlySpan<byte> ColumnBlob(nint statement, int column)
+    {
+        var blob = sqlite3_column_blob(statement, column);
+        int length = sqlite3_column_bytes(statement, column);
+        return length == 0 ? [] : new ReadOnlySpan<byte>(blob, length);
+    }
+
     [LibraryImport(Library)] internal static partial int sqlite3_reset(nint statement);
 
     /// <summary>Binds UTF-8 text; '' stays '' (a pointer to a zero-length buffer, never a null pointer).</summary>

@@ -106,24 +106,29 @@ public sealed partial class SqliteDestination : IDisposable
         return result;
     }
 
-    /// <summary>Streams a table's rows in canonical form, in any order or in primary-key order.</summary>
+    /// <summary>
+    /// Streams a table's rows in canonical form, in any order or in primary-key order, straight off a raw statement (no
+    /// per-value objects: verification reads every row of every table each cycle).
+    /// </summary>
     public long ReadTable(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool orderByKey = false)
     {
-        using var command = _connection.CreateCommand();
         var order = orderByKey && table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.Sqlite(c.Name))) : "";
-        command.CommandText = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}{order}";
+        var sql = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}{order}";
+        var statements = new List<sqlite3_stmt>();
         var builder = new RowBuilder(table.Columns.Count);
         long rows = 0;
         try
         {
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            nint statement = Prepare(sql, statements).DangerousGetHandle();
+            int rc;
+            while ((rc = NativeSqlite.sqlite3_step(statement)) == raw.SQLITE_ROW)
             {
                 builder.Begin();
-                for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.Append(reader.GetValue(i), table.Columns[i], builder);
+                for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.AppendColumn(statement, i, table.Columns[i], builder);
                 onRow(builder.Complete());
                 rows++;
             }
+            Check(rc);
         }
         catch (SqliteException error)
         {
@@ -132,6 +137,10 @@ public sealed partial class SqliteDestination : IDisposable
         catch (Exception error) when (error is FormatException or InvalidCastException or OverflowException)
         {
             throw new DataEdgeException($"SQLite destination {Path}: table '{table.Name}' holds a value that does not fit its source type: {error.Message}", error);
+        }
+        finally
+        {
+            foreach (var statement in statements) statement.Dispose();
         }
         return rows;
     }

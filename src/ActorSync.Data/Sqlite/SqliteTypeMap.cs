@@ -51,6 +51,33 @@ public static class SqliteTypeMap
         }
     }
 
+    /// <summary>
+    /// Appends column <paramref name="index"/> of the current row of a raw statement in canonical form, reading it without
+    /// boxing where it is stored as ActorSync stores it; any other storage class goes through <see cref="Append"/>.
+    /// </summary>
+    internal static void AppendColumn(nint statement, int index, ColumnSchema column, RowBuilder row)
+    {
+        int type = NativeSqlite.sqlite3_column_type(statement, index);
+        switch (type, column.Kind)
+        {
+            case (NativeSqlite.Null, _): row.Null(); return;
+            case (NativeSqlite.Integer, ColumnKind.SignedInteger): row.Signed(NativeSqlite.sqlite3_column_int64(statement, index)); return;
+            case (NativeSqlite.Integer, ColumnKind.UnsignedInteger) when column.Bits < 64: row.Unsigned((ulong)NativeSqlite.sqlite3_column_int64(statement, index)); return;
+            case (NativeSqlite.Float, ColumnKind.Double): row.Double(NativeSqlite.sqlite3_column_double(statement, index)); return;
+            case (NativeSqlite.Float, ColumnKind.Float): row.Float((float)NativeSqlite.sqlite3_column_double(statement, index)); return;
+            case (NativeSqlite.Text, ColumnKind.Text): row.Bytes(NativeSqlite.ColumnText(statement, index)); return;
+            case (NativeSqlite.Blob, ColumnKind.Binary): row.Bytes(NativeSqlite.ColumnBlob(statement, index)); return;
+            case (NativeSqlite.Text, ColumnKind.DateTime) when Temporal.ParseDateTime(NativeSqlite.ColumnText(statement, index)) is { } stamp: row.Unsigned(stamp); return;
+        }
+        Append(type switch
+        {
+            NativeSqlite.Integer => NativeSqlite.sqlite3_column_int64(statement, index),
+            NativeSqlite.Float => NativeSqlite.sqlite3_column_double(statement, index),
+            NativeSqlite.Text => System.Text.Encoding.UTF8.GetString(NativeSqlite.ColumnText(statement, index)),
+            _ => NativeSqlite.ColumnBlob(statement, index).ToArray(),
+        }, column, row);
+    }
+
     /// <summary>Appends a value read from SQLite (long, double, string, byte[] or DBNull) in canonical form.</summary>
     public static void Append(object? value, ColumnSchema column, RowBuilder row)
     {

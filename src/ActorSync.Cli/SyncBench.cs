@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using ActorSync.Data;
+using ActorSync.Data.Seed;
+
+namespace ActorSync.Cli;
+
+/// <summary>One member's peak working set during the bench.</summary>
+public sealed record MemberPeak([property: JsonPropertyName("member")] string Member, [property: JsonPropertyName("peak_mib")] long PeakMiB);
+
+/// <summary>The cluster's warm sync against the bare pipe, measured in one run so the ratio is fair.</summary>
+public sealed record SyncBenchResult(
+    [property: JsonPropertyName("rows")] long Rows,
+    [property: JsonPropertyName("k")] int K,
+    [property: JsonPropertyName("r")] int R,
+    [property: JsonPropertyName("eta")] int Eta,
+    [property: JsonPropertyName("scheme")] string Scheme,
+    [property: JsonPropertyName("pipe_rows_per_s")] double PipeRowsPerSecond,
+    [property: JsonPropertyName("cluster_rows_per_s")] double ClusterRowsPerSecond,
+    [property: JsonPropertyName("ratio")] double Ratio,
+    [property: JsonPropertyName("pipe_ms")] long PipeMillis,
+    [property: JsonPropertyName("cold_cycle_ms")] long ColdCycleMillis,
+    [property: JsonPropertyName("warm_cycle_ms")] long WarmCycleMillis,
+    [property: JsonPropertyName("verified")] bool Verified,
+    [property: JsonPropertyName("max_member_peak_mib")] long MaxMemberPeakMiB,
+    [property: JsonPropertyName("members")] IReadOnlyList<MemberPeak> Members);
+
+[JsonSerializable(typeof(SyncBenchResult))]
+[JsonSourceGenerationOptions(WriteIndented = true)]
+internal sealed partial class SyncBenchJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// `actorsync bench sync`: in one run, the bare pipe (the source read → a channel → the raw SQLite insert Hub C uses,
+/// two threads, no cluster) over N bank-shaped rows, then a fresh local cluster's cold sync and its warm sync after
+/// every row changed (so every batch moves again), and each member's peak working set.
+/// </summary>
+public static class SyncBench
+{
+    public static async Task<SyncBenchResult> RunAsync(long rows, int k, int r, int eta, string scheme, string? mysql, string sourceKind, Action<string> say)
+    {
+        var work = Path.Combine(Path.GetTempPath(), "actorsync-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        LocalCluster.KillMembersOnInterrupt();
+        try
+        {
+            await using var source = await LocalSource.StartAsync(mysql, sourceKind, work);
+            var open = source.Choice.Open();
+            say($"source: {source.Description}; seeding {rows:N0} bank-shaped rows");
+            await BankSeeder.SeedAsync(open, "bank", BankRow.Generate(rows), replace: true);
+            var table = (await open.DiscoverAsync(["bank"]))[0];
+
+            // The better of two runs: the first may meet a colder source.
+            PipeResult? pipe = null;
+            for (int run = 0; run < 2; run++)
+            {
+                var file = Path.Combine(work, $"pipe-{run}.db");
+                var result = await BarePipe.RunAsync(open, table, file);
+                if (pipe is null || result.Elapsed < pipe.Elapsed) pipe = result;
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(file + suffix);
+            }
+            say($"bare pipe: {pipe!.RowsPerSecond:N0} rows/s ({pipe.Elapsed.TotalMilliseconds:N0} ms)");
+
+            var settings = new Dictionary<string, string>
+            {
+                ["ACTORSYNC_K"] = $"{k}", ["ACTORSYNC_R"] = $"{r}", ["ACTORSYNC_ETA"] = $"{eta}", ["ACTORSYNC_SCHEME"] = scheme, ["ACTORSYNC_TABLES"] = "bank",
+            };
+            await using var cluster = await LocalCluster.StartAsync(new LocalCluster.Options(Path.Combine(work, "cluster"), source.Choice, null, [], settings), _ => { },
+                TimeSpan.FromMinutes(3));
+            var cold = await SyncRunner.StartAsync(cluster, render: false);
+            say($"cold sync: {cold.CycleMillis:N0} ms, {(cold.Verified ? "verified" : "NOT verified")}");
+            await source.ExecuteAsync("UPDATE bank SET balance = balance + 1");
+            var warm = await SyncRunner.StartAsync(cluster, render: false);
+            say($"warm sync: {warm.CycleMillis:N0} ms, {(warm.Verified ? "verified" : "NOT verified")}");
+            var peaks = cluster.State().Members.Select(m => new MemberPeak(m.Name, PeakMiB(m.Pid))).ToArray();
+            double clusterRate = rows / Math.Max(warm.CycleMillis / 1000.0, 1e-9);
+            return new SyncBenchResult(rows, k, r, eta, scheme, Math.Round(pipe.RowsPerSecond), Math.Round(clusterRate), Math.Round(clusterRate / pipe.RowsPerSecond, 3),
+                (long)pipe.Elapsed.TotalMilliseconds, cold.CycleMillis, warm.CycleMillis, cold.Verified && warm.Verified, peaks.Max(p => p.PeakMiB), peaks);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
+        }
+    }
+
+    /// <summary>A process's peak resident set (VmHWM), or 0 if it has exited.</summary>
+    public static long PeakMiB(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.PeakWorkingSet64 / (1024 * 1024);
+        }
+        catch (ArgumentException)
+        {
+            return 0;
+        }
+    }
+}
