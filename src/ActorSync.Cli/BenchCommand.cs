@@ -68,9 +68,10 @@ public static class BenchCommand
         var mysql = new Option<string?>("--mysql") { Description = "use this MySQL database as the source (its table `bank` is replaced); default: a throwaway MariaDB" };
         var source = new Option<string>("--source") { Description = "auto, mariadb or sqlite (as for demo)", DefaultValueFactory = _ => "auto" };
         source.AcceptOnlyFromAmong("auto", "mariadb", "sqlite");
-        var command = new Command("sync", "The cluster's warm sync of N rows against the bare read → insert pipe, and each member's peak memory")
+        var warm = new Option<int>("--warm") { Description = "warm cycles to run (every row changed before each); the median counts", DefaultValueFactory = _ => 3 };
+        var command = new Command("sync", "The cluster's warm sync of N rows against the bare read → insert pipe, and each member's peak memory and CPU")
         {
-            json, rows, k, r, eta, scheme, mysql, source,
+            json, rows, k, r, eta, scheme, mysql, source, warm,
         };
         command.SetAction(parse =>
         {
@@ -78,15 +79,16 @@ public static class BenchCommand
             {
                 long count = parse.GetValue(rows) is var n and > 0 ? n : throw new ArgumentException($"--rows must be at least 1; got {parse.GetValue(rows)}.");
                 Coding.Placement.Validate(parse.GetValue(k), parse.GetValue(r), parse.GetValue(eta));
+                int warmCycles = parse.GetValue(warm) is var w and > 0 ? w : throw new ArgumentException($"--warm must be at least 1; got {parse.GetValue(warm)}.");
                 bool asJson = parse.GetValue(json);
                 var result = SyncBench.RunAsync(count, parse.GetValue(k), parse.GetValue(r), parse.GetValue(eta), parse.GetValue(scheme)!, parse.GetValue(mysql),
-                    parse.GetValue(source)!, line => { if (!asJson) Console.WriteLine(line); }).GetAwaiter().GetResult();
+                    parse.GetValue(source)!, warmCycles, line => { if (!asJson) Console.WriteLine(line); }).GetAwaiter().GetResult();
                 if (asJson) Console.WriteLine(JsonSerializer.Serialize(result, SyncBenchJsonContext.Default.SyncBenchResult));
                 else
                 {
                     Console.WriteLine($"{result.Rows:N0} rows: cluster {result.ClusterRowsPerSecond:N0} rows/s, bare pipe {result.PipeRowsPerSecond:N0} rows/s, ratio {result.Ratio:0.00} " +
-                                      $"(target ≥ 0.70); largest member peak {result.MaxMemberPeakMiB} MiB");
-                    foreach (var member in result.Members) Console.WriteLine($"  {member.Member,-14} {member.PeakMiB,6} MiB");
+                                      $"(target ≥ 0.70); largest member peak {result.MaxMemberPeakMiB} MiB; {result.CpuMillisPerWarmCycle:N0} CPU-ms per warm cycle");
+                    foreach (var member in result.Members) Console.WriteLine($"  {member.Member,-14} {member.PeakMiB,6} MiB {member.CpuMillisPerWarmCycle,8:N0} CPU-ms");
                 }
                 return result.Verified ? 0 : 1;
             }

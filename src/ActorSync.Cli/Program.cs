@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ActorSync.Cli;
 
+ActorSync.Data.Sqlite.SqliteProcess.UseMultiThreadMode(); // before any database opens
+
 var sync = DataCommands.Sync();
 var bidirectional = new Option<bool>("--bidirectional") { Description = "first send rows changed at Hub C back to the source" };
 var policy = new Option<string?>("--policy") { Description = "conflict policy for --bidirectional" };

@@ -59,6 +59,22 @@ public static class BatchFrame
         throw new InvalidDataException("a record length in a batch is not a valid varint.");
     }
 
+    /// <summary>Hands each record of a complete run of framed records to <paramref name="onRecord"/>; returns how many. Throws InvalidDataException if the framing is damaged.</summary>
+    public static int ForEachRecord(ReadOnlySpan<byte> records, Action<ReadOnlySpan<byte>> onRecord)
+    {
+        int offset = 0, count = 0;
+        while (offset < records.Length)
+        {
+            int length = ReadVarint(records, ref offset);
+            if (length < 0 || length > records.Length - offset)
+                throw new InvalidDataException($"record {count} of a block runs past its end.");
+            onRecord(records.Slice(offset, length));
+            offset += length;
+            count++;
+        }
+        return count;
+    }
+
     /// <summary>The records of a batch's content. Throws InvalidDataException if the framing is damaged.</summary>
     public static IReadOnlyList<ReadOnlyMemory<byte>> Records(ReadOnlyMemory<byte> content)
     {

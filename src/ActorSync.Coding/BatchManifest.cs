@@ -45,7 +45,8 @@ public sealed class BatchDescriptor
 /// </summary>
 public sealed class BatchManifest
 {
-    private const byte FormatVersion = 2;
+    private const byte FormatVersion = 3;
+    private const int HeaderSize = 10;
 
     public SegmentLayout Layout { get; }
 
@@ -127,15 +128,19 @@ public sealed class BatchManifest
         return differing;
     }
 
-    /// <summary>Version 2: segment size, batch count, then per batch its content length and segment digests.</summary>
+    /// <summary>
+    /// Version 3: segment size, batch count, content codec, then per batch its content length and segment digests.
+    /// (Version 2, which node journals may still hold, has no codec byte: its content is plain records.)
+    /// </summary>
     public byte[] Encode()
     {
         int digests = Batches.Sum(b => b.SegmentDigests.Count);
-        var bytes = new byte[1 + 4 + 4 + Batches.Count * 8 + digests * Digest.Size];
+        var bytes = new byte[HeaderSize + Batches.Count * 8 + digests * Digest.Size];
         bytes[0] = FormatVersion;
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(1), Layout.Size);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(5), Batches.Count);
-        int offset = 9;
+        bytes[9] = (byte)Layout.Codec;
+        int offset = HeaderSize;
         foreach (var batch in Batches)
         {
             BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(offset), batch.ContentLength);
@@ -152,16 +157,19 @@ public sealed class BatchManifest
     /// <summary>Reads <see cref="Encode"/>'s bytes; throws <see cref="InvalidDataException"/> on another version or damage.</summary>
     public static BatchManifest Decode(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length < 9) throw new InvalidDataException($"a batch manifest has {bytes.Length} bytes, fewer than its 9-byte header.");
-        if (bytes[0] != FormatVersion) throw new InvalidDataException($"the batch manifest has format {bytes[0]}; this build reads format {FormatVersion}.");
+        if (bytes.Length < 1 || bytes[0] is not (2 or FormatVersion))
+            throw new InvalidDataException($"the batch manifest has format {(bytes.Length < 1 ? "(none)" : bytes[0])}; this build reads formats 2 and {FormatVersion}.");
+        int header = bytes[0] == 2 ? 9 : HeaderSize;
+        if (bytes.Length < header) throw new InvalidDataException($"a batch manifest has {bytes.Length} bytes, fewer than its {header}-byte header.");
         int size = BinaryPrimitives.ReadInt32LittleEndian(bytes[1..]);
         int count = BinaryPrimitives.ReadInt32LittleEndian(bytes[5..]);
+        var codec = header == 9 ? ContentCodec.None : (ContentCodec)bytes[9];
         SegmentLayout layout;
-        try { layout = new SegmentLayout(size); }
-        catch (ArgumentOutOfRangeException error) { throw new InvalidDataException($"the batch manifest names segment size {size}: {error.Message}", error); }
+        try { layout = new SegmentLayout(size, codec); }
+        catch (ArgumentOutOfRangeException error) { throw new InvalidDataException($"the batch manifest names segment size {size} and content codec {(int)codec}: {error.Message}", error); }
         if (count < 0 || count > Placement.MaxBatches) throw new InvalidDataException($"the batch manifest claims {count} batches.");
         var batches = new BatchDescriptor[count];
-        int offset = 9;
+        int offset = header;
         for (int b = 0; b < count; b++)
         {
             if (bytes.Length - offset < 8) throw new InvalidDataException($"the batch manifest ends inside batch B{b + 1}.");

@@ -1,9 +1,10 @@
 namespace ActorSync.Coding;
 
 /// <summary>
-/// How padded batches are cut into fixed-size segments, the unit that moves, is stored and is checked. Segment i of a
-/// padded batch of B bytes covers bytes [i·S, min((i+1)·S, B)); every batch of a dataset is padded to the same B, so
-/// segment i has the same length in every batch and XOR and RLNC work per segment index.
+/// How a dataset's batches are laid out: how their content holds the records (<see cref="Codec"/>), and how padded
+/// batches are cut into fixed-size segments, the unit that moves, is stored and is checked. Segment i of a padded
+/// batch of B bytes covers bytes [i·S, min((i+1)·S, B)); every batch of a dataset is padded to the same B, so segment
+/// i has the same length in every batch and XOR and RLNC work per segment index.
 /// </summary>
 public readonly record struct SegmentLayout
 {
@@ -16,10 +17,15 @@ public readonly record struct SegmentLayout
 
     public int Size { get; }
 
-    public SegmentLayout(int size)
+    /// <summary>How the records sit in a batch's content: plain, or in compressed blocks.</summary>
+    public ContentCodec Codec { get; }
+
+    public SegmentLayout(int size, ContentCodec codec = ContentCodec.None)
     {
         Validate(size);
+        if (!Enum.IsDefined(codec)) throw new ArgumentOutOfRangeException(nameof(codec), codec, "unknown content codec.");
         Size = size;
+        Codec = codec;
     }
 
     public static SegmentLayout Default => new(DefaultSize);

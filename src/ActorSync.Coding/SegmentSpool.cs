@@ -9,8 +9,8 @@ public readonly record struct SealedSegment(int Batch, int Index, int Length, by
 /// Collects records into N batches as they arrive (the caller chooses each record's batch) and seals each batch's
 /// content into fixed-size segments as it fills, so a segment can leave while the batches are still growing. Sealed
 /// segments go to one spool file (deleted on dispose), or to memory for small datasets; only the N open segments
-/// are held in memory. <see cref="Finish"/> seals the partial last segments and gives the manifest. Not thread-safe:
-/// one reader fills it and reads it back.
+/// are held in memory (and, when the layout compresses, the N open blocks). <see cref="Finish"/> seals the partial
+/// last segments and gives the manifest. Not thread-safe: one reader fills it and reads it back.
 /// </summary>
 public sealed class SegmentSpool : IDisposable
 {
@@ -21,6 +21,9 @@ public sealed class SegmentSpool : IDisposable
     private readonly List<long>[] _offsets;
     private readonly List<byte[]>[] _digests;
     private readonly Queue<SealedSegment> _sealed = new();
+    private readonly byte[]?[] _block;
+    private readonly int[] _blockLength;
+    private readonly MemoryStream _compressed = new();
     private readonly SafeFileHandle? _file;
     private readonly MemoryStream? _memory;
     private long _end;
@@ -33,6 +36,8 @@ public sealed class SegmentSpool : IDisposable
         _layout = layout;
         _open = new byte[batchCount][];
         _openLength = new int[batchCount];
+        _block = new byte[layout.Codec == ContentCodec.None ? 0 : batchCount][];
+        _blockLength = new int[_block.Length];
         _length = new long[batchCount];
         _offsets = Enumerable.Range(0, batchCount).Select(_ => new List<long>()).ToArray();
         _digests = Enumerable.Range(0, batchCount).Select(_ => new List<byte[]>()).ToArray();
@@ -50,14 +55,26 @@ public sealed class SegmentSpool : IDisposable
     /// <summary>The batch's content so far (final once <see cref="Finish"/> has run).</summary>
     public long ContentLength(int batch) => _length[batch];
 
-    /// <summary>Appends a record, behind its varint length, to batch <paramref name="batch"/>.</summary>
+    /// <summary>Appends a record, behind its varint length, to batch <paramref name="batch"/> (to its open block when compressing).</summary>
     public void Add(int batch, ReadOnlySpan<byte> record)
     {
         if (_manifest is not null) throw new InvalidOperationException("records cannot be added after Finish().");
         Span<byte> prefix = stackalloc byte[BatchFrame.MaxVarintSize];
         int prefixLength = BatchFrame.WriteVarint(prefix, record.Length);
-        Append(batch, prefix[..prefixLength]);
-        Append(batch, record);
+        if (_layout.Codec == ContentCodec.None)
+        {
+            Append(batch, prefix[..prefixLength]);
+            Append(batch, record);
+            return;
+        }
+        int framed = prefixLength + record.Length;
+        if (_blockLength[batch] > 0 && _blockLength[batch] + framed > BatchContent.BlockSize) FlushBlock(batch);
+        var block = _block[batch] ??= new byte[Math.Max(BatchContent.BlockSize, framed)];
+        if (block.Length < framed) block = _block[batch] = new byte[framed];
+        prefix[..prefixLength].CopyTo(block.AsSpan(_blockLength[batch]));
+        record.CopyTo(block.AsSpan(_blockLength[batch] + prefixLength));
+        _blockLength[batch] += framed;
+        if (_blockLength[batch] >= BatchContent.BlockSize) FlushBlock(batch);
     }
 
     /// <summary>Segments sealed since the last call, in the order they were sealed.</summary>
@@ -69,6 +86,7 @@ public sealed class SegmentSpool : IDisposable
     public BatchManifest Finish()
     {
         if (_manifest is not null) return _manifest;
+        for (int b = 0; b < _block.Length; b++) FlushBlock(b);
         for (int b = 0; b < BatchCount; b++)
             if (_openLength[b] > 0) Seal(b);
         var batches = new BatchDescriptor[BatchCount];
@@ -128,6 +146,19 @@ public sealed class SegmentSpool : IDisposable
             bytes = bytes[take..];
             if (_openLength[batch] == open.Length) Seal(batch);
         }
+    }
+
+    /// <summary>Compresses the batch's open block into its content as one framed record.</summary>
+    private void FlushBlock(int batch)
+    {
+        if (_blockLength[batch] == 0) return;
+        BatchContent.WriteBlock(_block[batch].AsSpan(0, _blockLength[batch]), _compressed);
+        Span<byte> prefix = stackalloc byte[BatchFrame.MaxVarintSize];
+        int body = (int)_compressed.Length;
+        Append(batch, prefix[..BatchFrame.WriteVarint(prefix, body)]);
+        Append(batch, _compressed.GetBuffer().AsSpan(0, body));
+        _blockLength[batch] = 0;
+        if (_block[batch]!.Length > BatchContent.BlockSize) _block[batch] = null; // an oversized record's buffer is not kept
     }
 
     private void Seal(int batch)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ActorSync.Coding;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Schema;
 using ActorSync.Data.Sqlite;
@@ -36,18 +37,20 @@ public sealed record SyncReport(
 public static class DirectSync
 {
     public static async Task<SyncReport> RunAsync(ISyncSource source, SqliteDestination destination, int batchCount,
-        IReadOnlyCollection<string>? tables = null, string? spoolDirectory = null, CancellationToken cancellation = default)
+        IReadOnlyCollection<string>? tables = null, string? spoolDirectory = null, CancellationToken cancellation = default,
+        SegmentLayout? layout = null)
     {
+        var segments = layout ?? SegmentLayout.Default;
         if (batchCount < 1) throw new DataEdgeException($"batch count must be at least 1; got {batchCount}.");
         var clock = Stopwatch.StartNew();
         var schemas = await source.DiscoverAsync(tables, cancellation);
         if (schemas.Count == 0) throw new DataEdgeException($"{source.Name}: the database has no tables to sync.");
 
-        var report = await CycleAsync(source, destination, schemas, batchCount, spoolDirectory, reuseVerified: true, cancellation);
+        var report = await CycleAsync(source, destination, schemas, batchCount, segments, spoolDirectory, reuseVerified: true, cancellation);
         if (!report.Verified)
         {
             destination.ForgetBatches();
-            var repair = await CycleAsync(source, destination, schemas, batchCount, spoolDirectory, reuseVerified: false, cancellation);
+            var repair = await CycleAsync(source, destination, schemas, batchCount, segments, spoolDirectory, reuseVerified: false, cancellation);
             report = repair with
             {
                 BatchesChanged = report.BatchesChanged + repair.BatchesChanged,
@@ -60,10 +63,10 @@ public static class DirectSync
     }
 
     private static async Task<SyncReport> CycleAsync(ISyncSource source, SqliteDestination destination, IReadOnlyList<TableSchema> schemas,
-        int batchCount, string? spoolDirectory, bool reuseVerified, CancellationToken cancellation)
+        int batchCount, SegmentLayout layout, string? spoolDirectory, bool reuseVerified, CancellationToken cancellation)
     {
-        using var dataset = await Dataset.ReadAsync(source, schemas, batchCount, spoolDirectory, reuseVerified ? destination : null, cancellation);
-        var stored = destination.StoredDigests(schemas, batchCount);
+        using var dataset = await Dataset.ReadAsync(source, schemas, batchCount, spoolDirectory, reuseVerified ? destination : null, cancellation, layout);
+        var stored = destination.StoredDigests(schemas, batchCount, layout);
         var changed = Enumerable.Range(0, batchCount)
             .Where(b => stored[b] is not { } digest || !digest.AsSpan().SequenceEqual(dataset.Manifest.BatchDigests[b]))
             .ToArray();

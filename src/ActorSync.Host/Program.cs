@@ -19,6 +19,8 @@ for (int i = 0; i + 1 < args.Length; i += 2)
             return 2;
     }
 
+ActorSync.Data.Sqlite.SqliteProcess.UseMultiThreadMode(); // before any journal or destination opens
+
 MemberHost host;
 try
 {

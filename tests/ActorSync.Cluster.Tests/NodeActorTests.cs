@@ -258,6 +258,24 @@ public class NodeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task When_Hub_C_already_holds_every_batch_the_feed_completes_cleanly_with_nothing_in_it()
+    {
+        using var data = SegmentedData.Create(_placement);
+        var node = Node(0);
+        Send(node, 1, Enumerable.Range(0, 6).SelectMany(data.Batch));
+        Install(node, data);
+
+        // Hub C holds every root already: the feeder finishes at once, and its stream must still end cleanly
+        // for a consumer that subscribes only after that.
+        node.Tell(new FeedDestination(1, 6, SegmentedData.Layout.Size, data.Manifest.BatchDigests.ToArray(), ReplaceAll: false), TestActor);
+        var feed = ExpectMsg<DestinationFeedOffered>(Patience);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var frames = await feed.Segments.Source.RunWith(Sink.Seq<IDataFrame>(), Sys.Materializer()).WaitAsync(Patience);
+
+        Assert.Empty(frames);
+    }
+
+    [Fact]
     public void Chaos_faults_are_refused_unless_a_gremlin_stands_in_front_and_what_it_damages_is_rejected_then_resent()
     {
         using var data = SegmentedData.Create(_placement);

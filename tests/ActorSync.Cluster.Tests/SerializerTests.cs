@@ -62,7 +62,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         GetMode.Instance,
         new ModeChanged("normal", "recovery", "source database mysql down: unreachable", "2026-11-24T03:00:00.0000000Z"),
         new ModeStatus("recovery", false, true, [3], [new ModeChanged("normal", "recovery", "down", "2026-11-24T03:00:00Z")]),
-        new PrepareSnapshot(11, 6, ["bank", "ünïcode"], 65_536, new SnapshotRouting(4, 2, 1, "leader", 0b1111, Payload[..200], [[0, 1], [], [2], [3, 4, 5]])),
+        new PrepareSnapshot(11, 6, ["bank", "ünïcode"], 65_536, new SnapshotRouting(4, 2, 1, "leader", 0b1111, Payload[..200], [[0, 1], [], [2], [3, 4, 5]]), ContentCodec.Deflate),
         new SnapshotPrepared("hub-b", 11, Payload[..200], Catalog, 4521, 120),
         new ReleaseSnapshot(11),
         new HubFailed("hub-b", "snapshot the source", "MySQL 127.0.0.1:3306/bank: connection refused"),
@@ -123,7 +123,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         [
             new RegisterNode(2, TestActor),
             new RegisterHub("hub-b", TestActor, TestActor),
-            new ApplyDataset(11, Catalog, 6, 65_536, TestActor, true),
+            new ApplyDataset(11, Catalog, 6, 65_536, TestActor, true, ContentCodec.Deflate),
             new Roster([new RosterNode(0, TestActor, true), new RosterNode(3, TestActor, false)], [new RosterHub("hub-b", TestActor)]),
         ];
         foreach (var message in withActors)
@@ -201,8 +201,8 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         string text => text,
         IActorRef actor => actor.Path.ToString(),
         System.Collections.IEnumerable items => "[" + string.Join(";", items.Cast<object?>().Select(Normalize)) + "]",
-        _ when value.GetType().IsPrimitive || value is decimal => value.ToString()!,
-        _ => value.GetType().Name + "{" + string.Join(",", value.GetType().GetProperties()
+        _ when value.GetType().IsPrimitive || value is decimal || value is Enum => value.ToString()!,
+        _ => value.GetType().Name + "{" + string.Join(",", value.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
             .Select(p => p.Name + "=" + Normalize(p.GetValue(value)))) + "}",
     };

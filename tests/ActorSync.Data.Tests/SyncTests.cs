@@ -79,6 +79,28 @@ public class SyncTests(MariaDbServer server) : IDisposable
     }
 
     [Fact]
+    public async Task Compressed_batches_apply_incrementally_and_a_change_of_codec_replaces_the_destination_whole()
+    {
+        var (source, connection) = await SeededWithConnectionAsync("bank_deflate", "bank.csv");
+        using var destination = new SqliteDestination(_temp.File("deflate.db"));
+        var deflate = new Coding.SegmentLayout(Coding.SegmentLayout.DefaultSize, Coding.ContentCodec.Deflate);
+        var plain = await DirectSync.RunAsync(source, destination, batchCount: 6);
+        var compressed = await DirectSync.RunAsync(source, destination, batchCount: 6, layout: deflate);
+
+        await server.ExecuteAsync(connection, "UPDATE bank SET job = 'changed' WHERE id = 77; DELETE FROM bank WHERE id = 78");
+        var update = await DirectSync.RunAsync(source, destination, batchCount: 6, layout: deflate);
+        var unchanged = await DirectSync.RunAsync(source, destination, batchCount: 6, layout: deflate);
+
+        Assert.Equal(6, compressed.BatchesChanged); // another layout: everything is replaced
+        Assert.True(compressed.Verified);
+        Assert.True(compressed.BytesMoved * 2 < plain.BytesMoved, $"{compressed.BytesMoved} B deflated against {plain.BytesMoved} B plain");
+        Assert.InRange(update.BatchesChanged, 1, 2);
+        Assert.True(update.Verified, string.Join("; ", update.Verification.SelectMany(v => v.Differences)));
+        Assert.Equal(4520, update.Verification[0].DestinationRows);
+        Assert.Equal(0, unchanged.BatchesChanged);
+    }
+
+    [Fact]
     public async Task A_new_batch_count_replaces_the_destination_whole_and_still_verifies()
     {
         var source = await SeededAsync("bank_relayout", "bank.csv");

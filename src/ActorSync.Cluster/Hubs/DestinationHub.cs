@@ -127,7 +127,7 @@ public sealed class DestinationHub : ReceiveActor, IWithTimers
         {
             var catalog = DatasetCatalog.Decode(apply.Request.Schemas);
             apply.Destination = new SqliteDestination(_path);
-            apply.Session = apply.Destination.BeginApply(catalog.Tables, apply.Request.BatchCount, new SegmentLayout(apply.Request.SegmentSize), replaceAll);
+            apply.Session = apply.Destination.BeginApply(catalog.Tables, apply.Request.BatchCount, apply.Request.Layout, replaceAll);
             _apply = apply;
             var roots = apply.Session.StoredRoots.Select(r => r ?? []).ToArray();
             apply.Request.Node.Tell(new FeedDestination(apply.Request.Dataset, apply.Request.BatchCount, apply.Request.SegmentSize, roots, apply.Session.FullReplace), Self);

@@ -80,7 +80,7 @@ public sealed class SourceHub : ReceiveActor
         SegmentLayout layout;
         try
         {
-            layout = new SegmentLayout(prepare.SegmentSize);
+            layout = prepare.Layout;
             routing = Routing(prepare);
         }
         catch (Exception error) when (error is ArgumentException or InvalidDataException)

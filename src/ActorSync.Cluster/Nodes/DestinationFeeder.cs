@@ -24,7 +24,6 @@ public sealed class DestinationFeeder : ReceiveActor
     private ISourceQueueWithComplete<IDataFrame>? _queue;
     private bool _offering;
     private long _bytes;
-    private readonly IMaterializer _materializer = Context.Materializer();
 
     /// <summary>Segments the node stored of some dataset.</summary>
     public sealed record Arrived(long Dataset, StoredSegment[] Segments) : INoSerializationVerificationNeeded;
@@ -32,12 +31,14 @@ public sealed class DestinationFeeder : ReceiveActor
     /// <summary>The node installed a dataset's manifest.</summary>
     public sealed record ManifestKnown(long Dataset, BatchManifest Manifest) : INoSerializationVerificationNeeded;
 
+    /// <param name="materializer">The node's: the stream must outlive this actor, which stops once the last segment
+    /// is queued, maybe before Hub C has even subscribed (a feed with nothing to send ends at once).</param>
     public static Props Props(int node, FeedDestination request, SegmentStore store, BatchManifest? previous, BatchManifest? current,
-        IReadOnlyList<StoredSegment> arrived, IActorRef requester, LinkCounters? counters) =>
-        Akka.Actor.Props.Create(() => new DestinationFeeder(node, request, store, previous, current, arrived, requester, counters));
+        IReadOnlyList<StoredSegment> arrived, IActorRef requester, LinkCounters? counters, IMaterializer materializer) =>
+        Akka.Actor.Props.Create(() => new DestinationFeeder(node, request, store, previous, current, arrived, requester, counters, materializer));
 
     public DestinationFeeder(int node, FeedDestination request, SegmentStore store, BatchManifest? previous, BatchManifest? current,
-        IReadOnlyList<StoredSegment> arrived, IActorRef requester, LinkCounters? counters)
+        IReadOnlyList<StoredSegment> arrived, IActorRef requester, LinkCounters? counters, IMaterializer materializer)
     {
         _node = node;
         _dataset = request.Dataset;
@@ -50,7 +51,7 @@ public sealed class DestinationFeeder : ReceiveActor
 
         var (queue, segments) = Source.Queue<IDataFrame>(16, OverflowStrategy.Backpressure)
             .ToMaterialized(StreamRefs.SourceRef<IDataFrame>(), Keep.Both)
-            .Run(_materializer);
+            .Run(materializer);
         _queue = queue;
         queue.WatchCompletionAsync().PipeTo(Self, Self, () => StreamEnded.Instance, error => new StreamFailed(error));
         segments.PipeTo(requester, Self, sourceRef => new DestinationFeedOffered(_node, _dataset, sourceRef));

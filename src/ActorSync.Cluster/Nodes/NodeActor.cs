@@ -355,7 +355,7 @@ public sealed class NodeActor : ReceivePersistentActor, IWithTimers
     {
         var pending = _cache.PendingDataset == feed.Dataset ? _cache.Pending.ToArray() : [];
         var current = _cache.Dataset == feed.Dataset ? _cache.Manifest : null;
-        var feeder = Context.ActorOf(DestinationFeeder.Props(_node, feed, _store, _cache.Manifest, current, pending, Sender, _counters));
+        var feeder = Context.ActorOf(DestinationFeeder.Props(_node, feed, _store, _cache.Manifest, current, pending, Sender, _counters, _materializer));
         _feeders.Add(feeder);
         Context.Watch(feeder);
     }

@@ -16,8 +16,12 @@ public sealed record OrchestratorSettings(
     TimeSpan LongStepTimeout,
     bool RecoverWhenSourceDown,
     bool RepairWhenNodeReturns,
-    int SegmentSize = SegmentLayout.DefaultSize)
+    int SegmentSize = SegmentLayout.DefaultSize,
+    ContentCodec Codec = ContentCodec.None)
 {
+    /// <summary>How the cycle's datasets are laid out: the segment size and the content codec.</summary>
+    public SegmentLayout Layout => new(SegmentSize, Codec);
+
     public int BatchCount => Eta * (int)Combinatorics.Binomial(Nodes, Redundancy);
 
     public Placement Placement => new(Nodes, Redundancy, Eta);
@@ -49,7 +53,8 @@ public sealed record OrchestratorSettings(
             Positive(section, "long-step-timeout"),
             section.GetBoolean("recover-when-source-down", true),
             section.GetBoolean("repair-when-node-returns", true),
-            SegmentSizeFrom(config));
+            SegmentSizeFrom(config),
+            CodecFrom(config));
         return settings;
     }
 
@@ -64,6 +69,13 @@ public sealed record OrchestratorSettings(
             throw new ConfigurationException($"actorsync.data.segment-size = {size} does not fit akka.remote.dot-netty.tcp.maximum-frame-size = {frame} " +
                                              $"with {FrameOverhead} bytes of framing; raise the frame size on every member or lower the segment size.");
         return (int)size;
+    }
+
+    /// <summary>actorsync.data.compression: how batch content holds its rows (none, or deflate blocks).</summary>
+    public static ContentCodec CodecFrom(Config config)
+    {
+        try { return BatchContent.Parse(config.GetString("actorsync.data.compression", "deflate"), "actorsync.data.compression"); }
+        catch (ArgumentException error) { throw new ConfigurationException(error.Message); }
     }
 
     /// <summary>Room a segment's frame needs beyond its payload: digests, terms, coefficients and remoting envelopes.</summary>

@@ -149,7 +149,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
                 Mask(round.Targets), previous?.Manifest ?? [], held);
             round.Expect(1);
             round.AwaitsManifest = true;
-            _setup.Source!.Tell(new PrepareSnapshot(dataset, _placement.BatchCount, _settings.Tables, _settings.SegmentSize, routing), Self);
+            _setup.Source!.Tell(new PrepareSnapshot(dataset, _placement.BatchCount, _settings.Tables, _settings.SegmentSize, routing, _settings.Codec), Self);
             // The node that will stream the dataset to Hub C: any of them will hold it all by the end.
             _servingNode = CyclePlanner.ServingNode(round.Targets, _setup.Cycle);
         }, SourceRoundClosed);
@@ -402,7 +402,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     {
         _log.Info("cycle {0}: node {1} streams dataset {2} to {3}", _setup.Cycle, node + 1, dataset, _settings.DestinationHub);
         _applyStarted = true;
-        _setup.Destination!.Tell(new ApplyDataset(dataset, _schemas, _placement.BatchCount, _settings.SegmentSize, _alive[node], _setup.Request.Bidirectional), Self);
+        _setup.Destination!.Tell(new ApplyDataset(dataset, _schemas, _placement.BatchCount, _settings.SegmentSize, _alive[node], _setup.Request.Bidirectional, _settings.Codec), Self);
     }
 
     private void Applied(DatasetApplied applied)

@@ -1,3 +1,4 @@
+using ActorSync.Coding;
 using Akka.Actor;
 using Akka.Serialization;
 using Akka.Streams;
@@ -128,13 +129,13 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         DatabaseUp m => new WireWriter().String(m.Hub).String(m.Database).ToArray(),
         HubStatus m => new WireWriter().String(m.Hub).String(m.Database).Int(m.DatabaseHealthy ? 1 : 0).String(m.LastError)
             .Ints(m.NodesUp).Ints(m.NodesDown).ToArray(),
-        PrepareSnapshot m => WriteRouting(new WireWriter().Long(m.Dataset).Int(m.BatchCount).Strings(m.Tables).Int(m.SegmentSize), m.Routing).ToArray(),
+        PrepareSnapshot m => WriteRouting(new WireWriter().Long(m.Dataset).Int(m.BatchCount).Strings(m.Tables).Int(m.SegmentSize), m.Routing).Int((int)m.Codec).ToArray(),
         SnapshotStarted m => Nested(new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Schemas), m.Segments).ToArray(),
         SnapshotPrepared m => new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).Long(m.Rows).Long(m.ReadMillis).ToArray(),
         ReleaseSnapshot m => new WireWriter().Long(m.Dataset).ToArray(),
         HubFailed m => new WireWriter().String(m.Hub).String(m.Operation).String(m.Reason).ToArray(),
         ApplyDataset m => new WireWriter().Long(m.Dataset).Bytes(m.Schemas).Int(m.BatchCount).Int(m.SegmentSize)
-            .String(Serialization.SerializedActorPath(m.Node)).Bool(m.EnableCapture).ToArray(),
+            .String(Serialization.SerializedActorPath(m.Node)).Bool(m.EnableCapture).Int((int)m.Codec).ToArray(),
         FinishApply m => new WireWriter().Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).ToArray(),
         ApplyInterrupted m => new WireWriter().String(m.Hub).Long(m.Dataset).String(m.Reason).ToArray(),
         DatasetApplied m => WriteChecks(new WireWriter().String(m.Hub).Long(m.Dataset).Int(m.BatchesApplied).Long(m.RowsWritten)
@@ -208,12 +209,12 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "DU" => new DatabaseUp(r.String(), r.String()),
                 "GS" => GetHubStatus.Instance,
                 "HS" => new HubStatus(r.String(), r.String(), r.Int() == 1, r.String(), r.Ints(), r.Ints()),
-                "PT" => new PrepareSnapshot(r.Long(), r.Int(), r.Strings(), r.Int(), ReadRouting(ref r)),
+                "PT" => new PrepareSnapshot(r.Long(), r.Int(), r.Strings(), r.Int(), ReadRouting(ref r), Codec(r.Int())),
                 "SA" => new SnapshotStarted(r.String(), r.Long(), r.Bytes(), Unnest<ISourceRef<IDataFrame>>(ref r)),
                 "SQ" => new SnapshotPrepared(r.String(), r.Long(), r.Bytes(), r.Bytes(), r.Long(), r.Long()),
                 "RS" => new ReleaseSnapshot(r.Long()),
                 "HF" => new HubFailed(r.String(), r.String(), r.String()),
-                "AP" => new ApplyDataset(r.Long(), r.Bytes(), r.Int(), r.Int(), system.Provider.ResolveActorRef(r.String()), r.Bool()),
+                "AP" => new ApplyDataset(r.Long(), r.Bytes(), r.Int(), r.Int(), system.Provider.ResolveActorRef(r.String()), r.Bool(), Codec(r.Int())),
                 "FI" => new FinishApply(r.Long(), r.Bytes(), r.Bytes()),
                 "AI" => new ApplyInterrupted(r.String(), r.Long(), r.String()),
                 "DA" => new DatasetApplied(r.String(), r.Long(), r.Int(), r.Long(), r.Long(), r.Bool(), ReadChecks(ref r)),
@@ -358,6 +359,9 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         string inner = Manifest(routed.Frame);
         return WriteFrame(new WireWriter(PayloadLength(routed.Frame) + 128).Int((int)routed.Recipients).Int((int)routed.Kind).String(inner), routed.Frame).ToArray();
     }
+
+    private static ContentCodec Codec(int value) =>
+        Enum.IsDefined((ContentCodec)value) ? (ContentCodec)value : throw new System.Runtime.Serialization.SerializationException($"unknown content codec {value}.");
 
     private static Routed ReadRouted(ref WireReader r)
     {

@@ -1,3 +1,4 @@
+using ActorSync.Coding;
 using Akka.Actor;
 using Akka.Streams;
 
@@ -34,7 +35,10 @@ public sealed record SnapshotRouting(int Nodes, int Redundancy, int Eta, string 
 
 /// <summary>To Hub B's worker: snapshot the source into <paramref name="BatchCount"/> batches of
 /// <paramref name="SegmentSize"/>-byte segments (all tables if none named) and stream them out as they are sealed.</summary>
-public sealed record PrepareSnapshot(long Dataset, int BatchCount, string[] Tables, int SegmentSize, SnapshotRouting Routing) : IHubProtocol;
+public sealed record PrepareSnapshot(long Dataset, int BatchCount, string[] Tables, int SegmentSize, SnapshotRouting Routing, ContentCodec Codec = ContentCodec.None) : IHubProtocol
+{
+    public SegmentLayout Layout => new(SegmentSize, Codec);
+}
 
 /// <summary>The snapshot has started: the schemas (an encoded catalog without row counts yet) and the stream of its
 /// segments, routed for the relay.</summary>
@@ -54,7 +58,10 @@ public sealed record HubFailed(string Hub, string Operation, string Reason) : IH
 /// it): the batches whose roots differ from those Hub C holds. <paramref name="Schemas"/> is an encoded catalog.
 /// </summary>
 /// <param name="EnableCapture">Turn change capture on afterwards (bidirectional sync), so local edits can flow back.</param>
-public sealed record ApplyDataset(long Dataset, byte[] Schemas, int BatchCount, int SegmentSize, IActorRef Node, bool EnableCapture) : IHubProtocol;
+public sealed record ApplyDataset(long Dataset, byte[] Schemas, int BatchCount, int SegmentSize, IActorRef Node, bool EnableCapture, ContentCodec Codec = ContentCodec.None) : IHubProtocol
+{
+    public SegmentLayout Layout => new(SegmentSize, Codec);
+}
 
 /// <summary>To Hub C's worker: the dataset's manifest and catalog; finish the apply once its stream has ended, verify, commit.</summary>
 public sealed record FinishApply(long Dataset, byte[] Manifest, byte[] Catalog) : IHubProtocol;

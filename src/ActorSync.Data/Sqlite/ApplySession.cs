@@ -31,11 +31,11 @@ public sealed class ApplySession : IDisposable
     private readonly SegmentLayout _layout;
     private readonly List<sqlite3_stmt> _statements = [];
     private readonly sqlite3_stmt[] _inserts;
-    private readonly RecordAssembler?[] _assemblers;
+    private readonly BatchContentReader?[] _assemblers;
     private readonly List<byte[]>[] _digests;
     private readonly long[] _contentLength;
     private readonly int[] _nextIndex;
-    private readonly List<ulong>?[] _arrivedKeys;
+    private readonly KeyHashLog?[] _arrivedKeys;
     private readonly RowBuilder[] _keyBuilders;
     private readonly bool _capture;
     private string _stage = "starting the transaction";
@@ -56,7 +56,7 @@ public sealed class ApplySession : IDisposable
         _tables = tables;
         _batchCount = batchCount;
         _layout = layout;
-        _assemblers = new RecordAssembler?[batchCount];
+        _assemblers = new BatchContentReader?[batchCount];
         _digests = Enumerable.Range(0, batchCount).Select(_ => new List<byte[]>()).ToArray();
         _contentLength = new long[batchCount];
         _nextIndex = new int[batchCount];
@@ -64,7 +64,7 @@ public sealed class ApplySession : IDisposable
         var stored = destination.StoredDigests(tables, batchCount, layout);
         FullReplace = replaceAll || destination.ReadMeta("layout") != SqliteDestination.Layout(tables, batchCount, layout);
         StoredRoots = FullReplace ? new byte[]?[batchCount] : stored;
-        _arrivedKeys = tables.Select(t => FullReplace || !t.HasPrimaryKey ? null : new List<ulong>()).ToArray();
+        _arrivedKeys = tables.Select(t => FullReplace || !t.HasPrimaryKey ? null : new KeyHashLog()).ToArray();
         try
         {
             destination.Execute("BEGIN IMMEDIATE");
@@ -110,7 +110,7 @@ public sealed class ApplySession : IDisposable
             if (!Digest.Matches(digest, Digest.Of(content)))
                 throw new DataEdgeException($"segment {index} of batch B{batch + 1} does not match its digest; it was damaged on the way.");
             _nextIndex[batch]++;
-            var assembler = _assemblers[batch] ??= new RecordAssembler();
+            var assembler = _assemblers[batch] ??= new BatchContentReader(_layout.Codec);
             if (content.IsEmpty) return;
             _digests[batch].Add(digest.ToArray());
             _contentLength[batch] += content.Length;
@@ -136,6 +136,8 @@ public sealed class ApplySession : IDisposable
             _stage = "checking the applied batches against the manifest";
             if (manifest.BatchCount != _batchCount)
                 throw new DataEdgeException($"the manifest has {manifest.BatchCount} batches, the apply {_batchCount}.");
+            if (manifest.Layout != _layout)
+                throw new DataEdgeException($"the manifest's batches are {manifest.Layout.Codec.Name()} content in segments of {manifest.Layout.Size} B, the apply's {_layout.Codec.Name()} in {_layout.Size} B.");
             var applied = Enumerable.Range(0, _batchCount).Where(b => _assemblers[b] is not null).ToArray();
             if (FullReplace && applied.Length != _batchCount)
                 throw new DataEdgeException($"every batch must be applied to replace the destination, but {_batchCount - applied.Length} did not arrive.");
@@ -237,8 +239,7 @@ public sealed class ApplySession : IDisposable
             long? wanted = expected?.FirstOrDefault(s => s.Table == table.Name)?.Rows;
             if (wanted is { } exact && rows <= exact) continue; // upserts only replace: no row is left over
             _stage = $"deleting rows of table '{table.Name}' that the source deleted";
-            var arrived = _arrivedKeys[t]!.ToArray();
-            Array.Sort(arrived);
+            var arrived = _arrivedKeys[t]!.ToSortedArray();
             int ordinal = t;
             _destination.StaleCheck = args =>
             {

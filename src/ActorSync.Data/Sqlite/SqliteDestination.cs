@@ -291,9 +291,10 @@ public sealed partial class SqliteDestination : IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>What a stored batch root depends on: the batch format and segment size, the batch count, every table's shape.</summary>
+    /// <summary>What a stored batch root depends on: the batch format, content codec and segment size, the batch count, every table's shape.</summary>
     internal static string Layout(IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout layout) =>
-        $"segments v2 of {layout.Size} B; {batchCount} batches; " + string.Join(" | ", tables.Select(t => $"{t.Name}: {t.Shape}"));
+        $"segments v2 of {layout.Size} B{(layout.Codec == ContentCodec.None ? "" : ", " + layout.Codec.Name())}; {batchCount} batches; "
+        + string.Join(" | ", tables.Select(t => $"{t.Name}: {t.Shape}"));
 
     internal SqliteConnection Connection => _connection;
 
