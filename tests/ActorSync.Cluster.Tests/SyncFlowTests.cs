@@ -162,6 +162,30 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
     }
 
     [Fact]
+    public async Task A_bulk_edit_at_Hub_C_many_frames_large_streams_back_to_MySQL_whole()
+    {
+        var mysql = await SeededDatabaseAsync("bulk_reverse");
+        // Frames of 256 KiB: the change set of every row (about 0.5 MB) can only arrive in pieces.
+        await using var cluster = await TestCluster.StartAsync(_temp, mysql, "akka.remote.dot-netty.tcp.maximum-frame-size = 256KiB");
+        var bidirectional = new StartSync(true, "last-writer-wins", []);
+        Assert.True((await cluster.SyncAsync(bidirectional)).Verified);
+
+        using (var destination = new SqliteDestination(cluster.DestinationPath))
+            destination.Execute("UPDATE bank SET job = job || '+c'");
+        var report = await cluster.SyncAsync(bidirectional);
+
+        Assert.True(report.Verified, report.Outcome);
+        Assert.Equal((4521, 4521, 0), (report.ReverseKeys, report.ReverseWritten, report.ReverseConflicts));
+        Assert.True(report.BytesOn("reverse") > 256 * 1024, $"{report.BytesOn("reverse")} reverse bytes");
+        await using (var connection = await new MySqlSource(mysql).OpenAsync())
+        {
+            await using var count = new MySqlConnector.MySqlCommand("SELECT COUNT(*) FROM bank WHERE job LIKE '%+c'", connection);
+            Assert.Equal(4521L, Convert.ToInt64(await count.ExecuteScalarAsync()));
+        }
+        await AssertEqualAsync(cluster);
+    }
+
+    [Fact]
     public async Task An_incremental_resync_moves_only_the_changed_batch()
     {
         var mysql = await SeededDatabaseAsync("incremental");
