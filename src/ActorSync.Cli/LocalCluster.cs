@@ -23,7 +23,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     public sealed record MemberState(string Name, string Role, int Node, int Pid, int AkkaPort, int CommandPort, int MetricsPort, string Log, int Restarts);
 
-    public sealed record ClusterState(int LauncherPid, string Token, string Destination, int Nodes, bool Ready, MemberState[] Members);
+    public sealed record ClusterState(int LauncherPid, string Token, string ReadToken, string Destination, int Nodes, bool Ready, MemberState[] Members);
 
     /// <param name="Source">Hub B's source: MySQL, or a SQLite file standing in for it.</param>
     /// <param name="EnvFiles">KEY=VALUE files, later ones winning (docker/cluster.env, then docker/.env).</param>
@@ -57,6 +57,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
     private int _seedPort;
 
     public string Token { get; }
+    public string ReadToken { get; }
     public string Destination { get; }
     public int Nodes { get; }
     public string StateDirectory => _options.StateDirectory;
@@ -68,7 +69,8 @@ public sealed partial class LocalCluster : IAsyncDisposable
         _options = options;
         _say = say;
         _environment = ReadEnvironment(options);
-        Token = _environment.TryGetValue("ACTORSYNC_TOKEN", out var token) && token.Length > 0 ? token : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Token = _environment.TryGetValue("ACTORSYNC_TOKEN", out var token) && token.Length > 0 ? token : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        ReadToken = _environment.TryGetValue("ACTORSYNC_READ_TOKEN", out var readToken) && readToken.Length > 0 ? readToken : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         Nodes = _environment.TryGetValue("ACTORSYNC_K", out var k) && int.TryParse(k, out int nodes) ? nodes : 4;
         if (Nodes is < 2 or > 16) throw new ArgumentException($"ACTORSYNC_K = {Nodes}: K must be 2 to 16.");
         Destination = Path.GetFullPath(options.Destination ?? Path.Combine(options.StateDirectory, "hubc.db"));
@@ -130,6 +132,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
             ["ACTORSYNC_METRICS_HOST"] = "127.0.0.1",
             ["ACTORSYNC_METRICS_PORT"] = member.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ACTORSYNC_TOKEN"] = Token,
+            ["ACTORSYNC_READ_TOKEN"] = ReadToken,
             ["ACTORSYNC_DATA_DIR"] = Path.GetFullPath(Path.Combine(_options.StateDirectory, "data", member.Name)),
             ["ACTORSYNC_SQLITE"] = Destination,
         };
@@ -311,7 +314,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
     public ClusterState State()
     {
         lock (_gate)
-            return new ClusterState(Environment.ProcessId, Token, Destination, Nodes, false, _members.Select(m => new MemberState(m.Name, m.Role, m.Node,
+            return new ClusterState(Environment.ProcessId, Token, ReadToken, Destination, Nodes, false, _members.Select(m => new MemberState(m.Name, m.Role, m.Node,
                 m.Process?.Id ?? 0, m.AkkaPort, m.CommandPort, m.MetricsPort, Path.GetFullPath(m.Log), m.Restarts)).ToArray());
     }
 
@@ -321,7 +324,11 @@ public sealed partial class LocalCluster : IAsyncDisposable
         var temp = path + ".tmp";
         lock (_gate)
         {
-            File.WriteAllText(temp, JsonSerializer.Serialize(State() with { Ready = ready }, Json));
+            // It holds the command token: readable by its owner only, from its first byte.
+            File.Delete(temp);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var file = new FileStream(temp, options)) JsonSerializer.Serialize(file, State() with { Ready = ready }, Json);
             File.Move(temp, path, overwrite: true);
         }
     }

@@ -45,9 +45,17 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         ("help", "this list"),
     ];
 
+    /// <summary>Commands that change the cluster or its databases: only the admin token may run them.</summary>
+    private static readonly HashSet<string> AdminCommands = ["cluster leave", "cluster down", "cluster down-unreachable", "sync start", "fault inject"];
+
+    /// <summary>Whether the read-only token may run this command (it only shows).</summary>
+    public static bool IsReadOnly(string[] args) => !AdminCommands.Contains(CommandWords(args));
+
+    private static string CommandWords(string[] args) => string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2));
+
     public async IAsyncEnumerable<Reply> RunAsync(string[] args, [EnumeratorCancellation] CancellationToken cancellation)
     {
-        var words = string.Join(' ', args.TakeWhile(a => !a.StartsWith('-')).Take(2));
+        var words = CommandWords(args);
         IAsyncEnumerable<Reply> answer = words switch
         {
             "help" or "" => Help(),

@@ -138,8 +138,8 @@ public sealed class MemberHost : IAsyncDisposable
         if (_metrics is not null) System.ActorOf(MetricsCollector.Props(Settings.Role, local, orchestration.SourceHub), "metrics");
 
         if (Settings.CommandPort > 0 && Settings.Token.Length > 0)
-            _commands = new CommandEndpoint(Settings.CommandHost, Settings.CommandPort, Settings.Token,
-                new CommandHandler(System, proxy, orchestration, Settings.Name, Settings.Role == "node" ? local : null, chaos, chaosTarget), log);
+            _commands = new CommandEndpoint(Settings.CommandHost, Settings.CommandPort, new CommandTokens(Settings.Token, Settings.ReadToken),
+                new CommandHandler(System, proxy, orchestration, Settings.Name, Settings.Role == "node" ? local : null, chaos, chaosTarget), log, Settings.CommandLimits);
         else if (Settings.CommandPort > 0)
             log.Warning("the command endpoint is off: no token is set (ACTORSYNC_TOKEN)");
         log.Info("{0} started at {1}; commands {2}; metrics {3}", Settings.Name, Akka.Cluster.Cluster.Get(System).SelfAddress,

@@ -16,6 +16,8 @@ public sealed record MemberSettings(
     string CommandHost,
     int CommandPort,
     string Token,
+    string ReadToken,
+    CommandLimits CommandLimits,
     string MetricsHost,
     int MetricsPort,
     TimeSpan ShutdownTimeout)
@@ -49,10 +51,14 @@ public sealed record MemberSettings(
             m.GetString("journal.mysql", ""),
             m.GetString("commands.host", "127.0.0.1"),
             Port(m, "commands.port"),
-            m.GetString("commands.token", ""),
+            Secret(m, "commands.token", "ACTORSYNC_TOKEN"),
+            Secret(m, "commands.read-token", "ACTORSYNC_READ_TOKEN"),
+            new CommandLimits(Positive(m, "commands.max-connections"), m.GetTimeSpan("commands.idle-timeout", CommandLimits.Default.IdleTimeout)),
             m.GetString("metrics.host", "127.0.0.1"),
             Port(m, "metrics.port"),
             m.GetTimeSpan("shutdown-timeout", TimeSpan.FromSeconds(20)));
+        if (settings.ReadToken.Length > 0 && settings.ReadToken == settings.Token)
+            throw new ConfigurationException("actorsync.member.commands.read-token (ACTORSYNC_READ_TOKEN) equals the admin token (ACTORSYNC_TOKEN); give it its own value.");
         if (role == "hub-b" && settings.SourceMySql.Length == 0 && settings.SourceSqlite.Length == 0)
             throw new ConfigurationException("hub-b needs its source: set actorsync.member.source.mysql (ACTORSYNC_MYSQL) to a MySQL/MariaDB connection string, " +
                                              "or actorsync.member.source.sqlite (ACTORSYNC_SOURCE_SQLITE) to a SQLite file standing in for it.");
@@ -65,6 +71,26 @@ public sealed record MemberSettings(
         if (role == "node" && settings.JournalKind == "mariadb" && settings.JournalMySql.Length == 0)
             throw new ConfigurationException("a MariaDB journal needs actorsync.member.journal.mysql (ACTORSYNC_JOURNAL_MYSQL), a connection string.");
         return settings;
+    }
+
+    public const int MinTokenLength = 32;
+
+    /// <summary>A token: empty (off), or long and not a placeholder copied from an example file.</summary>
+    private static string Secret(Config m, string path, string variable)
+    {
+        var value = m.GetString(path, "");
+        if (value.Length == 0) return value;
+        if (value.StartsWith("change-me", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigurationException($"actorsync.member.{path} ({variable}) is still the example's placeholder; set it to a random string (e.g. openssl rand -hex 24).");
+        if (value.Length < MinTokenLength)
+            throw new ConfigurationException($"actorsync.member.{path} ({variable}) has {value.Length} characters; it needs {MinTokenLength} or more (e.g. openssl rand -hex 24).");
+        return value;
+    }
+
+    private static int Positive(Config m, string path)
+    {
+        int value = m.GetInt(path, CommandLimits.Default.MaxConnections);
+        return value >= 1 ? value : throw new ConfigurationException($"actorsync.member.{path} = {value} must be at least 1.");
     }
 
     /// <summary>A seed with another system name or no port is never joined, silently: refuse it up front.</summary>

@@ -15,6 +15,9 @@ public class HostSettingsTests : IDisposable
         { "ACTORSYNC_ROLE=node", ["ACTORSYNC_NODE=1", "ACTORSYNC_JOURNAL=postgres"], "actorsync.member.journal.kind (ACTORSYNC_JOURNAL) = 'postgres'" },
         { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_SEEDS=akka.tcp://other@127.0.0.1:4053"], "akka.cluster.seed-nodes (ACTORSYNC_SEEDS): 'akka.tcp://other@127.0.0.1:4053' must name the system actorsync" },
         { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_SEEDS=127.0.0.1:4053"], "akka.cluster.seed-nodes (ACTORSYNC_SEEDS): '127.0.0.1:4053' is not a member address" },
+        { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_TOKEN=change-me-to-a-long-random-string"], "actorsync.member.commands.token (ACTORSYNC_TOKEN) is still the example's placeholder" },
+        { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_TOKEN=short"], "actorsync.member.commands.token (ACTORSYNC_TOKEN) has 5 characters; it needs 32 or more" },
+        { "ACTORSYNC_ROLE=seed", ["ACTORSYNC_TOKEN=0123456789abcdef0123456789abcdef", "ACTORSYNC_READ_TOKEN=0123456789abcdef0123456789abcdef"], "read-token (ACTORSYNC_READ_TOKEN) equals the admin token" },
         { "ACTORSYNC_ROLE=orchestrator", ["ACTORSYNC_K=4", "ACTORSYNC_R=4"], "actorsync.orchestrator.nodes/redundancy/eta = 4/4/1 (ACTORSYNC_K/_R/_ETA): redundancy (r) must be between 1 and K−1 = 3; got 4." },
     };
 

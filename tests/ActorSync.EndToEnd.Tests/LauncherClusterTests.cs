@@ -36,6 +36,10 @@ public sealed partial class LauncherClusterTests(LauncherCluster cluster) : ICla
         var sync = cluster.Cli("sync", "start");
 
         Assert.True(sync.ExitCode == 0, sync.ToString());
+        // The state file holds the command token: its owner alone may read it.
+        Assert.False(OperatingSystem.IsWindows(), "these tests run on Linux");
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(cluster.StateDirectory, LocalCluster.StateFile)));
         Assert.Matches(@"cycle \d+ \(sync, normal mode, leader scheme\): verified", sync.Stdout);
         Assert.Contains("bank: 4521 rows, digests equal", sync.Stdout);
 
