@@ -34,6 +34,35 @@ public class OrchestratorTests : Akka.TestKit.Xunit2.TestKit
             ClusterConfig.ForMember("orchestrator"), ClusterConfig.ForNodeJournal(journal));
 
     [Fact]
+    public void A_cycle_that_throws_ends_as_failed_and_is_never_run_again()
+    {
+        var orchestrator = Sys.ActorOf(Orchestrator.Props(Settings));
+        var nodes = Enumerable.Range(0, 4).Select(n => CreateTestProbe($"node{n + 1}")).ToArray();
+        foreach (var hub in new[] { Settings.SourceHub, Settings.DestinationHub })
+        {
+            var probe = CreateTestProbe(hub);
+            orchestrator.Tell(new RegisterHub(hub, probe.Ref, probe.Ref));
+        }
+        for (int n = 0; n < 4; n++) orchestrator.Tell(new RegisterNode(n, nodes[n].Ref));
+
+        orchestrator.Tell(StartSync.OneWay, TestActor);
+        // Node 1 answers the holdings question with the wrong reply: the cycle's code throws on it.
+        nodes[0].ExpectMsg<GetHoldings>(Patience);
+        nodes[0].Reply(new ManifestStored(0, 1, [], []));
+        for (int n = 1; n < 4; n++)
+        {
+            nodes[n].ExpectMsg<GetHoldings>(Patience);
+            nodes[n].Reply(new Holdings(n, 0, [], []));
+        }
+        var report = ExpectMsg<CycleReport>(Patience);
+
+        Assert.False(report.Verified);
+        Assert.Contains("stopped unexpectedly", report.Outcome);
+        Assert.Contains("InvalidCastException", report.Outcome);
+        foreach (var node in nodes) node.ExpectNoMsg(TimeSpan.FromSeconds(1)); // not restarted: nothing is asked again
+    }
+
+    [Fact]
     public void The_source_going_down_switches_to_recovery_and_its_return_switches_back()
     {
         var orchestrator = Sys.ActorOf(Orchestrator.Props(Settings));

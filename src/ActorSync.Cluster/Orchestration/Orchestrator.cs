@@ -35,6 +35,8 @@ public sealed class Orchestrator : ReceiveActor
     private bool _destinationHealthy = true;
     private DatasetState? _dataset;
     private IActorRef? _cycle;
+    private (string Kind, string Mode, DateTime StartedAt)? _running;
+    private string? _cycleCrash;
     private readonly Dictionary<IActorRef, string> _hubWorkers = new();
     private CycleProgress _progress = CycleProgress.Idle;
     private int _cycleNumber;
@@ -112,7 +114,7 @@ public sealed class Orchestrator : ReceiveActor
                 _log.Warning("hub {0} worker {1} is lost; the running cycle's steps at it fail now", lostHub, terminated.ActorRef.Path);
                 _cycle?.Tell(new CycleHubLost(lostHub));
             }
-            if (terminated.ActorRef.Equals(_cycle)) _cycle = null; // stopped without reporting: let the next one run
+            if (terminated.ActorRef.Equals(_cycle)) Crashed(); // stopped without reporting: it failed, and the next one may run
         });
         Receive<GetMode>(_ => Sender.Tell(new ModeStatus(_mode, _sourceHealthy, _destinationHealthy, _nodesDown.ToArray(), _history.ToArray())));
         Receive<GetSyncStatus>(_ => Sender.Tell(new SyncStatus(_cycle is not null, _progress, _reports.ToArray())));
@@ -173,10 +175,31 @@ public sealed class Orchestrator : ReceiveActor
             _dataset);
         _log.Info("cycle {0} ({1}) starts in {2} mode with node(s) {3}", _cycleNumber, kind, _mode, string.Join(", ", setup.Nodes.Keys.Order().Select(n => n + 1)));
         _cycle = Context.ActorOf(SyncCycle.Props(setup), $"cycle-{_cycleNumber}");
+        _running = (kind, _mode, DateTime.UtcNow);
+        _cycleCrash = null;
         _progress = new CycleProgress(_cycleNumber, kind, "starting", 0, 1);
         Context.Watch(_cycle);
         _waiting.Clear();
         _waiting.AddRange(requesters);
+    }
+
+    /// <summary>
+    /// A cycle that throws is stopped, never restarted: a restart would run its steps again from the start, reverse
+    /// writes to the source included. It ends as failed, with the exception named.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(error =>
+    {
+        _cycleCrash = $"{error.GetType().Name}: {error.Message}"; // its only children are cycles, one at a time
+        _log.Error(error, "cycle {0} failed unexpectedly; it is stopped, not run again", _cycleNumber);
+        return Directive.Stop;
+    });
+
+    private void Crashed()
+    {
+        var (kind, mode, startedAt) = _running ?? ("sync", _mode, DateTime.UtcNow);
+        var outcome = $"failed: the cycle stopped unexpectedly ({_cycleCrash ?? "no report"}); nothing more was done, and the next cycle starts afresh.";
+        Finished(new CycleFinished(CycleReport.Ended(_cycleNumber, kind, mode, Coding.DeliveryCost.NameOf(_settings.Scheme), startedAt.ToString("O"),
+            (long)(DateTime.UtcNow - startedAt).TotalMilliseconds, outcome), null));
     }
 
     private void Finished(CycleFinished finished)
