@@ -104,7 +104,7 @@ public sealed class MemberHost : IAsyncDisposable
                 break;
             case "hub-b":
             {
-                ISyncSource source = Settings.SourceSqlite.Length > 0 ? new SqliteSource(Settings.SourceSqlite) : new MySqlSource(Settings.SourceMySql);
+                ISyncSource source = Settings.SourceSqlite.Length > 0 ? new SqliteSource(Settings.SourceSqlite) : new MySqlSource(Settings.SourceMySql) { ScanTimeout = config.GetTimeSpan("actorsync.hub.scan-timeout", TimeSpan.FromHours(1)) };
                 if (source is SqliteSource) log.Warning("hub-b's source is {0}, a SQLite file standing in for MySQL", source.Name);
                 var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
                 var link = new LinkShaper(config.GetTimeSpan("actorsync.hub.source-link.latency", TimeSpan.Zero),

@@ -22,6 +22,35 @@ public class ErrorTests(MariaDbServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_scan_slowed_past_the_scan_timeout_is_cancelled_and_named()
+    {
+        var connection = await server.CreateDatabaseAsync("slow_scan");
+        var seeded = new MySqlSource(connection);
+        await BankSeeder.SeedAsync(seeded, "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: false);
+        var table = (await seeded.DiscoverAsync(["bank"]))[0];
+        var slow = new MySqlSource(connection) { ScanTimeout = TimeSpan.FromSeconds(1) };
+        long rows = 0;
+
+        // A consumer that never catches up (back-pressure from a stalled node): the scan must not wait forever.
+        var error = await Assert.ThrowsAsync<DataEdgeException>(() => slow.ReadWithWatermarkAsync(table, _ => rows++, afterRow: async () => await Task.Delay(5)));
+
+        Assert.Contains("reading table 'bank' took longer than the scan timeout", error.Message);
+        Assert.Contains("actorsync.hub.scan-timeout", error.Message);
+        Assert.InRange(rows, 1, 4520);
+    }
+
+    [Fact]
+    public void Connections_get_TCP_keepalive_and_keep_the_operator_s_TLS_mode()
+    {
+        var hardened = new MySqlConnectionStringBuilder(MySqlSource.Harden("Server=db;Database=x;SslMode=VerifyFull"));
+        var chosen = new MySqlConnectionStringBuilder(MySqlSource.Harden("Server=db;Database=x;Keepalive=5"));
+
+        Assert.Equal(30u, hardened.Keepalive);
+        Assert.Equal(MySqlSslMode.VerifyFull, hardened.SslMode);
+        Assert.Equal(5u, chosen.Keepalive);
+    }
+
+    [Fact]
     public async Task Bad_credentials_say_access_denied()
     {
         await server.CreateDatabaseAsync("creds");

@@ -29,8 +29,13 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         builder.GuidFormat = MySqlGuidFormat.None;
         builder.CharacterSet = "utf8mb4";
         builder.AllowUserVariables = false;
+        // A server that vanishes mid-scan (power, network) is noticed by TCP keepalive, not after the OS's 2 hours.
+        if (builder.Keepalive == 0) builder.Keepalive = 30;
         return builder.ConnectionString;
     }
+
+    /// <summary>How long one table scan may take, back-pressure included, before it is cancelled on the server.</summary>
+    public TimeSpan ScanTimeout { get; init; } = TimeSpan.FromHours(1);
 
     public string Describe()
     {
@@ -188,6 +193,25 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
     private async Task<(long Rows, string? Watermark)> ReadCoreAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
         Func<ValueTask>? afterRow = null)
     {
+        using var scan = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        scan.CancelAfter(ScanTimeout);
+        try
+        {
+            return await ScanAsync(table, onRow, withWatermark, scan.Token, afterRow);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' took longer than the scan timeout of {ScanTimeout} (actorsync.hub.scan-timeout); it was cancelled.");
+        }
+        catch (DataEdgeException error) when (scan.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' took longer than the scan timeout of {ScanTimeout} (actorsync.hub.scan-timeout); it was cancelled ({error.Message}).", error);
+        }
+    }
+
+    private async Task<(long Rows, string? Watermark)> ScanAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
+        Func<ValueTask>? afterRow)
+    {
         await using var connection = await OpenAsync(cancellation);
         await using (var begin = connection.CreateCommand())
         {
@@ -209,6 +233,7 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
                 onRow(builder.Complete());
                 rows++;
                 if (afterRow is not null && afterRow() is var pause && !pause.IsCompletedSuccessfully) await pause;
+                cancellation.ThrowIfCancellationRequested(); // rows already buffered are read without looking at the token
             }
         }
         catch (MySqlException error)
