@@ -119,7 +119,8 @@ public sealed partial class LocalCluster : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(_hostDll);
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ACTORSYNC", StringComparison.Ordinal)).ToArray()) start.Environment.Remove(key);
-        foreach (var (key, value) in _environment) start.Environment[key] = value;
+        // Each member gets ActorSync's settings only: the files may hold other services' secrets (MariaDB's passwords).
+        foreach (var (key, value) in _environment.Where(e => e.Key.StartsWith("ACTORSYNC_", StringComparison.Ordinal))) start.Environment[key] = value;
         var own = new Dictionary<string, string>
         {
             ["ACTORSYNC_ROLE"] = member.Role,

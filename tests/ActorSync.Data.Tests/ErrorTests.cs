@@ -51,6 +51,34 @@ public class ErrorTests(MariaDbServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_source_write_made_while_reverse_sync_decides_a_row_waits_for_it_and_is_never_overwritten_unseen()
+    {
+        var connection = await server.CreateDatabaseAsync("reverse_lock");
+        var source = new MySqlSource(connection);
+        await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: false);
+        var table = (await source.DiscoverAsync(["bank"]))[0];
+        var key = new Encoding.RowBuilder(1);
+        key.Begin();
+        key.Unsigned(5);
+        var id5 = key.Complete().ToArray();
+
+        await using (var writer = await source.BeginWriteAsync())
+        {
+            var current = Assert.Single(await writer.ReadRowsAsync(table, [id5]));
+            Assert.NotNull(current);
+            // A concurrent writer at the source: the row is locked by the reverse sync's read, so it waits (here: gives up).
+            var blocked = await Assert.ThrowsAsync<MySqlException>(() =>
+                server.ExecuteAsync(connection, "SET SESSION innodb_lock_wait_timeout = 1; UPDATE bank SET balance = 999999 WHERE id = 5"));
+            Assert.Equal(MySqlErrorCode.LockWaitTimeout, blocked.ErrorCode);
+            await writer.WriteAsync(table, id5, current);
+            await writer.CommitAsync();
+        }
+        await server.ExecuteAsync(connection, "UPDATE bank SET balance = 999999 WHERE id = 5"); // free once the reverse sync committed
+
+        Assert.Contains("balance=999999,", Encoding.CanonicalRows.DescribeRow((await source.ReadRowAsync(table, id5))!, table));
+    }
+
+    [Fact]
     public async Task Bad_credentials_say_access_denied()
     {
         await server.CreateDatabaseAsync("creds");

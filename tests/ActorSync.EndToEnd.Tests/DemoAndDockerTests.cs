@@ -50,5 +50,26 @@ public sealed class DemoAndDockerTests
         foreach (var service in new[] { "mariadb", "seed", "orchestrator", "hub-b", "hub-c", "node-1", "node-2", "node-3", "node-4" })
             Assert.Contains($"  {service}:", text);
         Assert.Contains("restart: on-failure", text);
+        // Each service gets its own variables: MariaDB's root password reaches MariaDB alone, the token every member.
+        var services = ServiceBlocks(text);
+        Assert.Equal(["mariadb"], services.Where(s => s.Value.Contains("MARIADB_ROOT_PASSWORD")).Select(s => s.Key));
+        Assert.All(new[] { "seed", "orchestrator", "hub-b", "hub-c", "node-1" }, m => Assert.Contains("ACTORSYNC_TOKEN:", services[m]));
+        Assert.DoesNotContain("ACTORSYNC_TABLES", services["hub-b"]); // the default is every table
+    }
+
+    /// <summary>Each service's block of `docker-compose config` output, by name.</summary>
+    private static Dictionary<string, string> ServiceBlocks(string config)
+    {
+        var blocks = new Dictionary<string, System.Text.StringBuilder>();
+        System.Text.StringBuilder? current = null;
+        bool inServices = false;
+        foreach (var line in config.Split('\n'))
+        {
+            if (!line.StartsWith(' ')) { inServices = line.TrimEnd() == "services:"; current = null; continue; }
+            if (!inServices) continue;
+            if (line.Length > 2 && line[2] != ' ' && line.TrimEnd().EndsWith(':')) blocks[line.Trim().TrimEnd(':')] = current = new();
+            else current?.AppendLine(line);
+        }
+        return blocks.ToDictionary(b => b.Key, b => b.Value.ToString());
     }
 }
