@@ -59,6 +59,7 @@ public sealed class Dataset : IDisposable
         SegmentLayout? layout = null, Func<SealedSegment, SegmentSpool, ValueTask>? onSealed = null)
     {
         var spool = new SegmentSpool(batchCount, layout ?? SegmentLayout.Default, spoolDirectory);
+        ISourceSnapshot? snapshot = null;
         async ValueTask Drain()
         {
             while (spool.TryTakeSealed(out var segment))
@@ -71,18 +72,20 @@ public sealed class Dataset : IDisposable
             var watermarks = new Dictionary<string, string?>();
             var reused = new List<string>();
             var summaries = new List<TableSummary>();
+            // Every table from one snapshot: tables linked by foreign keys agree within the dataset.
+            snapshot = await source.OpenSnapshotAsync(cancellation);
             for (int t = 0; t < tables.Count; t++)
             {
                 var table = tables[t];
                 var writer = new Writer(spool, table, t);
-                if (lastSynced is not null && await UnchangedSinceVerifiedAsync(source, lastSynced, table, tables, batchCount, spool.Layout, cancellation) is { } watermark)
+                if (lastSynced is not null && await UnchangedSinceVerifiedAsync(snapshot, lastSynced, table, tables, batchCount, spool.Layout, cancellation) is { } watermark)
                 {
                     rows[table.Name] = lastSynced.ReadTable(table, writer.Add, orderByKey: true);
                     watermarks[table.Name] = watermark;
                     reused.Add(table.Name);
                     await Drain();
                 }
-                else (rows[table.Name], watermarks[table.Name]) = await source.ReadWithWatermarkAsync(table, writer.Add, cancellation, afterRow);
+                else (rows[table.Name], watermarks[table.Name]) = await snapshot.ReadWithWatermarkAsync(table, writer.Add, cancellation, afterRow);
                 await Drain();
                 summaries.Add(new TableSummary(table.Name, rows[table.Name], writer.Digest.Hex, watermarks[table.Name]));
             }
@@ -95,13 +98,17 @@ public sealed class Dataset : IDisposable
             spool.Dispose();
             throw;
         }
+        finally
+        {
+            if (snapshot is not null) await snapshot.DisposeAsync();
+        }
     }
 
     /// <summary>Batch b, padded to the manifest's common size.</summary>
     public byte[] ReadBatch(int batch) => _spool.ReadBatch(batch);
 
     /// <summary>The current watermark if the table qualifies and neither side moved since the last verified sync.</summary>
-    private static async Task<string?> UnchangedSinceVerifiedAsync(ISyncSource source, SqliteDestination destination,
+    private static async Task<string?> UnchangedSinceVerifiedAsync(ISourceSnapshot source, SqliteDestination destination,
         TableSchema table, IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout layout, CancellationToken cancellation)
     {
         var key = table.PrimaryKey.Count == 1 ? table.KeyColumns.Single() : null;

@@ -39,6 +39,23 @@ public interface ISyncSource
 
     /// <summary>Starts one reverse-sync transaction: rows are read inside it, locked where the database can, and written back, all or nothing.</summary>
     Task<ISourceWriter> BeginWriteAsync(CancellationToken cancellation = default);
+
+    /// <summary>
+    /// Opens one consistent read snapshot (one connection, one transaction) for a dataset: every table read through
+    /// it sees the same instant, so tables linked by foreign keys agree within the dataset.
+    /// </summary>
+    Task<ISourceSnapshot> OpenSnapshotAsync(CancellationToken cancellation = default);
+}
+
+/// <summary>One read snapshot of the source, from <see cref="ISyncSource.OpenSnapshotAsync"/>. One read at a time.</summary>
+public interface ISourceSnapshot : IAsyncDisposable
+{
+    /// <summary>As <see cref="ISyncSource.ReadWithWatermarkAsync"/>, inside this snapshot.</summary>
+    Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
+        Func<ValueTask>? afterRow = null);
+
+    /// <summary>As <see cref="ISyncSource.ReadWatermarkAsync"/>, inside this snapshot.</summary>
+    Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default);
 }
 
 /// <summary>

@@ -43,7 +43,10 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         return $"{b.UserID}@{b.Server}:{b.Port}/{b.Database}";
     }
 
-    public async Task<MySqlConnection> OpenAsync(CancellationToken cancellation = default)
+    public Task<MySqlConnection> OpenAsync(CancellationToken cancellation = default) => OpenAsync(cancellation, setup: null);
+
+    /// <param name="setup">Statements run right after the session settings, e.g. starting a snapshot.</param>
+    private async Task<MySqlConnection> OpenAsync(CancellationToken cancellation, string? setup)
     {
         var connection = new MySqlConnection(_connectionString);
         try
@@ -52,14 +55,15 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
             if (string.IsNullOrEmpty(connection.Database))
                 throw new DataEdgeException($"MySQL {Describe()}: the connection string names no database.");
             await using var command = connection.CreateCommand();
-            command.CommandText = "SET time_zone = '+00:00'";
+            command.CommandText = "SET time_zone = '+00:00'" + (setup is null ? "" : "; " + setup);
             await command.ExecuteNonQueryAsync(cancellation);
             return connection;
         }
-        catch (MySqlException error)
+        catch (Exception error)
         {
             await connection.DisposeAsync();
-            throw new DataEdgeException($"MySQL {Describe()}: {Explain(error)}", error);
+            if (error is MySqlException mysql) throw new DataEdgeException($"MySQL {Describe()}: {Explain(mysql)}", mysql);
+            throw;
         }
     }
 
@@ -193,11 +197,35 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
     private async Task<(long Rows, string? Watermark)> ReadCoreAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
         Func<ValueTask>? afterRow = null)
     {
+        await using var connection = await BeginSnapshotAsync(cancellation);
+        return await TimedScanAsync(connection, table, onRow, withWatermark, cancellation, afterRow);
+    }
+
+    public async Task<ISourceSnapshot> OpenSnapshotAsync(CancellationToken cancellation = default) =>
+        new Snapshot(this, await BeginSnapshotAsync(cancellation));
+
+    /// <summary>A connection inside a read-only transaction with a consistent snapshot.</summary>
+    private Task<MySqlConnection> BeginSnapshotAsync(CancellationToken cancellation) =>
+        OpenAsync(cancellation, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+
+    private sealed class Snapshot(MySqlSource source, MySqlConnection connection) : ISourceSnapshot
+    {
+        public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
+            Func<ValueTask>? afterRow = null) => source.TimedScanAsync(connection, table, onRow, withWatermark: true, cancellation, afterRow);
+
+        public Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default) => source.WatermarkAsync(connection, table, cancellation);
+
+        public ValueTask DisposeAsync() => connection.DisposeAsync();
+    }
+
+    private async Task<(long Rows, string? Watermark)> TimedScanAsync(MySqlConnection connection, TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark,
+        CancellationToken cancellation, Func<ValueTask>? afterRow)
+    {
         using var scan = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         scan.CancelAfter(ScanTimeout);
         try
         {
-            return await ScanAsync(table, onRow, withWatermark, scan.Token, afterRow);
+            return await ScanAsync(connection, table, onRow, withWatermark, scan.Token, afterRow);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
@@ -209,15 +237,9 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         }
     }
 
-    private async Task<(long Rows, string? Watermark)> ScanAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
-        Func<ValueTask>? afterRow)
+    private async Task<(long Rows, string? Watermark)> ScanAsync(MySqlConnection connection, TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark,
+        CancellationToken cancellation, Func<ValueTask>? afterRow)
     {
-        await using var connection = await OpenAsync(cancellation);
-        await using (var begin = connection.CreateCommand())
-        {
-            begin.CommandText = "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
-            await begin.ExecuteNonQueryAsync(cancellation);
-        }
         var watermark = withWatermark ? await WatermarkAsync(connection, table, cancellation) : null;
         await using var command = connection.CreateCommand();
         command.CommandText = SelectSql(table);

@@ -148,6 +148,44 @@ public sealed partial class SqliteSource : ISyncSource
         using var connection = Open();
         // One read transaction: the watermark and the rows come from the same snapshot.
         using var transaction = connection.BeginTransaction(deferred: true);
+        return ReadIn(connection, transaction, table, onRow, withWatermark, cancellation, afterRow);
+    }
+
+    public Task<ISourceSnapshot> OpenSnapshotAsync(CancellationToken cancellation = default) => Task.Run<ISourceSnapshot>(() =>
+    {
+        var connection = Open();
+        try
+        {
+            // A deferred read transaction: its snapshot starts at the first read and holds for every table after it.
+            return new Snapshot(this, connection, connection.BeginTransaction(deferred: true));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }, cancellation);
+
+    private sealed class Snapshot(SqliteSource source, SqliteConnection connection, SqliteTransaction transaction) : ISourceSnapshot
+    {
+        public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
+            Func<ValueTask>? afterRow = null) =>
+            Task.Run(() => source.ReadIn(connection, transaction, table, onRow, withWatermark: true, cancellation, afterRow), cancellation);
+
+        public Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default) =>
+            Task.Run(() => source.Watermark(connection, transaction, table), cancellation);
+
+        public ValueTask DisposeAsync()
+        {
+            transaction.Dispose();
+            connection.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    private (long Rows, string? Watermark) ReadIn(SqliteConnection connection, SqliteTransaction transaction, TableSchema table, Action<ReadOnlySpan<byte>> onRow,
+        bool withWatermark, CancellationToken cancellation, Func<ValueTask>? afterRow)
+    {
         var watermark = withWatermark ? Watermark(connection, transaction, table) : null;
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

@@ -1,0 +1,36 @@
+using ActorSync.Coding;
+using ActorSync.Data.MySql;
+
+namespace ActorSync.Data.Tests;
+
+[Collection(MariaDbCollection.Name)]
+public class SnapshotTests(MariaDbServer server)
+{
+    [Fact]
+    public async Task Every_table_of_a_dataset_comes_from_one_snapshot_so_linked_tables_agree()
+    {
+        var connection = await server.CreateDatabaseAsync("one_snapshot");
+        var rows = string.Join(", ", Enumerable.Range(1, 2000).Select(i => $"({i}, 'order number {i} with some text to fill the segments')"));
+        await server.ExecuteAsync(connection, $"""
+            CREATE TABLE a_orders (id INT PRIMARY KEY, note VARCHAR(100) NOT NULL);
+            CREATE TABLE b_lines (id INT PRIMARY KEY, order_id INT NOT NULL, FOREIGN KEY (order_id) REFERENCES a_orders (id));
+            INSERT INTO a_orders VALUES {rows};
+            INSERT INTO b_lines SELECT id, id FROM a_orders;
+            """);
+        var source = new MySqlSource(connection);
+        var tables = await source.DiscoverAsync();
+        bool written = false;
+
+        // While the first table is being read, the source gets a new order and its line, committed together.
+        using var dataset = await Dataset.ReadAsync(source, tables, batchCount: 2, layout: new SegmentLayout(4096), onSealed: async (_, _) =>
+        {
+            if (written) return;
+            written = true;
+            await server.ExecuteAsync(connection, "INSERT INTO a_orders VALUES (5000, 'late'); INSERT INTO b_lines VALUES (5000, 5000)");
+        });
+
+        Assert.True(written);
+        Assert.Equal(2000, dataset.RowsPerTable["a_orders"]);
+        Assert.Equal(2000, dataset.RowsPerTable["b_lines"]); // not 2001: no line whose order the dataset does not hold
+    }
+}
