@@ -97,7 +97,7 @@ public static class RemoteCommands
         {
             return CliErrors.Fail(error.Message);
         }
-        await using (client)
+        try
         {
             Console.WriteLine($"connected to {target.Endpoint}; `help` lists the commands, `exit` leaves.");
             while (true)
@@ -122,9 +122,36 @@ public static class RemoteCommands
                 }
                 catch (IOException error)
                 {
-                    return CliErrors.Fail(error.Message);
+                    // The member closes a connection left idle (actorsync.member.commands.idle-timeout): connect again,
+                    // but do not run the command again, which may have started.
+                    await DisposeQuietlyAsync(client);
+                    try
+                    {
+                        client = await CommandClient.ConnectAsync(target.Endpoint, target.Token, TimeSpan.FromSeconds(5));
+                    }
+                    catch (IOException again)
+                    {
+                        return CliErrors.Fail($"{error.Message}; reconnecting failed: {again.Message}");
+                    }
+                    Console.Error.WriteLine($"the connection was closed ({error.Message}); connected again: run the command again if it did not finish.");
                 }
             }
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(client);
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(CommandClient client)
+    {
+        try
+        {
+            await client.DisposeAsync();
+        }
+        catch (Exception error) when (error is IOException or ObjectDisposedException)
+        {
+            // the connection was broken already
         }
     }
 }
