@@ -202,7 +202,7 @@ public static class EvalCommand
             var run = await SyncRunner.StartAsync(cluster, render: false);
             warm.Add((run, clock.ElapsedMilliseconds, CpuMillis(pids) - cpuBefore));
         }
-        var peaks = pids.Select(PeakMiB).ToArray();
+        var peaks = pids.Select(MemberProcesses.PeakMiB).ToArray();
         if (recoveries is not null) await RecoverEachNodeAsync(cluster, point, source, recoveries);
 
         // Every sync, cold and warm, must put the same packets on the links the formulas cover, each of its own
@@ -265,31 +265,7 @@ public static class EvalCommand
         await ClusterScenarios.AwaitModeAsync(cluster, "normal");
     }
 
-    private static long CpuMillis(int[] pids) => pids.Sum(pid =>
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return (long)process.TotalProcessorTime.TotalMilliseconds;
-        }
-        catch (ArgumentException)
-        {
-            return 0; // exited: a crash the run will report as unverified
-        }
-    });
-
-    private static long PeakMiB(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.PeakWorkingSet64 / (1024 * 1024);
-        }
-        catch (ArgumentException)
-        {
-            return 0;
-        }
-    }
+    private static long CpuMillis(int[] pids) => pids.Sum(MemberProcesses.CpuMillis);
 
     private static Table Table(IReadOnlyList<Row> rows)
     {

@@ -69,14 +69,18 @@ public sealed partial class LocalCluster : IAsyncDisposable
         _options = options;
         _say = say;
         _environment = ReadEnvironment(options);
-        Token = _environment.TryGetValue("ACTORSYNC_TOKEN", out var token) && token.Length > 0 ? token : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        ReadToken = _environment.TryGetValue("ACTORSYNC_READ_TOKEN", out var readToken) && readToken.Length > 0 ? readToken : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        Token = TokenOrNew("ACTORSYNC_TOKEN");
+        ReadToken = TokenOrNew("ACTORSYNC_READ_TOKEN");
         Nodes = _environment.TryGetValue("ACTORSYNC_K", out var k) && int.TryParse(k, out int nodes) ? nodes : 4;
         if (Nodes is < 2 or > 16) throw new ArgumentException($"ACTORSYNC_K = {Nodes}: K must be 2 to 16.");
         Destination = Path.GetFullPath(options.Destination ?? Path.Combine(options.StateDirectory, "hubc.db"));
         _hostDll = options.HostDll ?? Path.Combine(AppContext.BaseDirectory, "actorsync-host.dll");
         if (!File.Exists(_hostDll)) throw new FileNotFoundException($"the member host {_hostDll} is missing; build the solution first (dotnet build -c Release).");
     }
+
+    /// <summary>The token the settings give, or a new random one (48 hex characters).</summary>
+    private string TokenOrNew(string variable) =>
+        _environment.TryGetValue(variable, out var token) && token.Length > 0 ? token : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
     /// <summary>Starts every member and waits until the cluster has formed and every node has registered.</summary>
     public static async Task<LocalCluster> StartAsync(Options options, Action<string> say, TimeSpan formTimeout, CancellationToken cancellation = default)

@@ -84,14 +84,14 @@ public static class SyncBench
             for (int cycle = 1; cycle <= warmCycles; cycle++)
             {
                 await source.ExecuteAsync("UPDATE bank SET balance = balance + 1");
-                var before = members.ToDictionary(m => m.Name, m => CpuMillis(m.Pid));
+                var before = members.ToDictionary(m => m.Name, m => MemberProcesses.CpuMillis(m.Pid));
                 var report = await SyncRunner.StartAsync(cluster, render: false);
-                foreach (var member in members) cpu[member.Name].Add(CpuMillis(member.Pid) - before[member.Name]);
+                foreach (var member in members) cpu[member.Name].Add(MemberProcesses.CpuMillis(member.Pid) - before[member.Name]);
                 warm.Add(report.CycleMillis);
                 verified &= report.Verified;
                 say($"warm sync {cycle}: {report.CycleMillis:N0} ms, {(report.Verified ? "verified" : "NOT verified")}, CPU {members.Sum(m => cpu[m.Name][^1]):N0} ms over all members");
             }
-            var peaks = members.Select(m => new MemberPeak(m.Name, PeakMiB(m.Pid), Median(cpu[m.Name]))).ToArray();
+            var peaks = members.Select(m => new MemberPeak(m.Name, MemberProcesses.PeakMiB(m.Pid), Median(cpu[m.Name]))).ToArray();
             long warmMedian = Median(warm);
             double clusterRate = rows / Math.Max(warmMedian / 1000.0, 1e-9);
             return new SyncBenchResult(rows, k, r, eta, scheme, Math.Round(pipe.RowsPerSecond), Math.Round(clusterRate), Math.Round(clusterRate / pipe.RowsPerSecond, 3),
@@ -108,33 +108,5 @@ public static class SyncBench
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    /// <summary>A process's CPU time so far (user and system), or 0 if it has exited.</summary>
-    private static long CpuMillis(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return (long)process.TotalProcessorTime.TotalMilliseconds;
-        }
-        catch (Exception error) when (error is ArgumentException or InvalidOperationException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>A process's peak resident set (VmHWM), or 0 if it has exited.</summary>
-    public static long PeakMiB(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.PeakWorkingSet64 / (1024 * 1024);
-        }
-        catch (ArgumentException)
-        {
-            return 0;
-        }
     }
 }

@@ -59,14 +59,13 @@ public sealed class SegmentSpool : IDisposable
     public void Add(int batch, ReadOnlySpan<byte> record)
     {
         if (_manifest is not null) throw new InvalidOperationException("records cannot be added after Finish().");
-        Span<byte> prefix = stackalloc byte[BatchFrame.MaxVarintSize];
-        int prefixLength = BatchFrame.WriteVarint(prefix, record.Length);
         if (_layout.Codec == ContentCodec.None)
         {
-            Append(batch, prefix[..prefixLength]);
-            Append(batch, record);
+            AppendFramed(batch, record);
             return;
         }
+        Span<byte> prefix = stackalloc byte[BatchFrame.MaxVarintSize];
+        int prefixLength = BatchFrame.WriteVarint(prefix, record.Length);
         int framed = prefixLength + record.Length;
         if (_blockLength[batch] > 0 && _blockLength[batch] + framed > BatchContent.BlockSize) FlushBlock(batch);
         var block = _block[batch] ??= new byte[Math.Max(BatchContent.BlockSize, framed)];
@@ -134,6 +133,14 @@ public sealed class SegmentSpool : IDisposable
         _memory?.Dispose();
     }
 
+    /// <summary>A record behind its varint length, into the batch's content.</summary>
+    private void AppendFramed(int batch, ReadOnlySpan<byte> record)
+    {
+        Span<byte> prefix = stackalloc byte[BatchFrame.MaxVarintSize];
+        Append(batch, prefix[..BatchFrame.WriteVarint(prefix, record.Length)]);
+        Append(batch, record);
+    }
+
     private void Append(int batch, ReadOnlySpan<byte> bytes)
     {
         while (!bytes.IsEmpty)
@@ -153,10 +160,7 @@ public sealed class SegmentSpool : IDisposable
     {
         if (_blockLength[batch] == 0) return;
         BatchContent.WriteBlock(_block[batch].AsSpan(0, _blockLength[batch]), _compressed);
-        Span<byte> prefix = stackalloc byte[BatchFrame.MaxVarintSize];
-        int body = (int)_compressed.Length;
-        Append(batch, prefix[..BatchFrame.WriteVarint(prefix, body)]);
-        Append(batch, _compressed.GetBuffer().AsSpan(0, body));
+        AppendFramed(batch, _compressed.GetBuffer().AsSpan(0, (int)_compressed.Length));
         _blockLength[batch] = 0;
         if (_block[batch]!.Length > BatchContent.BlockSize) _block[batch] = null; // an oversized record's buffer is not kept
     }

@@ -46,49 +46,51 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
 
     public MetricsCollector(string role, IActorRef? local, string sourceHub)
     {
-        var timeout = TimeSpan.FromSeconds(3);
-        ReceiveAsync<Poll>(async _ =>
+        // Each poll asks by message and each answer updates its gauges when it comes: nothing waits in the mailbox,
+        // and an answer that does not come leaves the gauge as it was until the next poll.
+        Receive<Poll>(_ =>
         {
-            if (local is null) return;
-            try
+            switch (role)
             {
-                switch (role)
-                {
-                    case "orchestrator":
-                        var status = await local.Ask<SyncStatus>(GetSyncStatus.Instance, timeout);
-                        foreach (var report in status.Recent.Where(r => r.Cycle > _lastCycle))
-                        {
-                            foreach (var link in report.Links)
-                            {
-                                LinkBytes.WithLabels(link.Link).Inc(link.Bytes);
-                                LinkPackets.WithLabels(link.Link).Inc(link.Packets);
-                            }
-                            Cycles.WithLabels(report.Kind, report.Verified ? "verified" : report.Outcome.StartsWith("failed", StringComparison.Ordinal) ? "failed" : report.Outcome).Inc();
-                            CycleSeconds.WithLabels(report.Kind).Observe(report.DurationMillis / 1000.0);
-                            _lastCycle = report.Cycle;
-                        }
-                        var mode = await local.Ask<ModeStatus>(GetMode.Instance, timeout);
-                        Mode.WithLabels("normal").Set(mode.Mode == "normal" ? 1 : 0);
-                        Mode.WithLabels("recovery").Set(mode.Mode == "recovery" ? 1 : 0);
-                        DatabaseHealthy.WithLabels(sourceHub).Set(mode.SourceHealthy ? 1 : 0);
-                        NodesDown.Set(mode.NodesDown.Length);
-                        break;
-                    case "node":
-                        var holdings = await local.Ask<Holdings>(GetHoldings.Instance, timeout);
-                        BatchesHeld.Set(holdings.Whole.Length);
-                        JournalBytes.Set(Math.Max(0, holdings.JournalBytes));
-                        break;
-                    case "hub-b" or "hub-c":
-                        var hub = await local.Ask<HubStatus>(GetHubStatus.Instance, timeout);
-                        DatabaseHealthy.WithLabels(hub.Hub).Set(hub.DatabaseHealthy ? 1 : 0);
-                        break;
-                }
-            }
-            catch (AskTimeoutException)
-            {
-                // the next poll tries again; a stale gauge is better than a crash loop
+                case "orchestrator":
+                    local?.Tell(GetSyncStatus.Instance);
+                    local?.Tell(GetMode.Instance);
+                    break;
+                case "node":
+                    local?.Tell(GetHoldings.Instance);
+                    break;
+                case "hub-b" or "hub-c":
+                    local?.Tell(GetHubStatus.Instance);
+                    break;
             }
         });
+        Receive<SyncStatus>(status =>
+        {
+            foreach (var report in status.Recent.Where(r => r.Cycle > _lastCycle))
+            {
+                foreach (var link in report.Links)
+                {
+                    LinkBytes.WithLabels(link.Link).Inc(link.Bytes);
+                    LinkPackets.WithLabels(link.Link).Inc(link.Packets);
+                }
+                Cycles.WithLabels(report.Kind, report.Verified ? "verified" : report.Outcome.StartsWith("failed", StringComparison.Ordinal) ? "failed" : report.Outcome).Inc();
+                CycleSeconds.WithLabels(report.Kind).Observe(report.DurationMillis / 1000.0);
+                _lastCycle = report.Cycle;
+            }
+        });
+        Receive<ModeStatus>(mode =>
+        {
+            Mode.WithLabels("normal").Set(mode.Mode == "normal" ? 1 : 0);
+            Mode.WithLabels("recovery").Set(mode.Mode == "recovery" ? 1 : 0);
+            DatabaseHealthy.WithLabels(sourceHub).Set(mode.SourceHealthy ? 1 : 0);
+            NodesDown.Set(mode.NodesDown.Length);
+        });
+        Receive<Holdings>(holdings =>
+        {
+            BatchesHeld.Set(holdings.Whole.Length);
+            JournalBytes.Set(Math.Max(0, holdings.JournalBytes));
+        });
+        Receive<HubStatus>(hub => DatabaseHealthy.WithLabels(hub.Hub).Set(hub.DatabaseHealthy ? 1 : 0));
     }
 
     protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.FromSeconds(1));

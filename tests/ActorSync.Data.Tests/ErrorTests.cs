@@ -24,10 +24,7 @@ public class ErrorTests(MariaDbServer server) : IDisposable
     [Fact]
     public async Task A_scan_slowed_past_the_scan_timeout_is_cancelled_and_named()
     {
-        var connection = await server.CreateDatabaseAsync("slow_scan");
-        var seeded = new MySqlSource(connection);
-        await BankSeeder.SeedAsync(seeded, "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: false);
-        var table = (await seeded.DiscoverAsync(["bank"]))[0];
+        var (connection, _, table) = await SeededBankAsync("slow_scan");
         var slow = new MySqlSource(connection) { ScanTimeout = TimeSpan.FromSeconds(1) };
         long rows = 0;
 
@@ -53,10 +50,7 @@ public class ErrorTests(MariaDbServer server) : IDisposable
     [Fact]
     public async Task A_source_write_made_while_reverse_sync_decides_a_row_waits_for_it_and_is_never_overwritten_unseen()
     {
-        var connection = await server.CreateDatabaseAsync("reverse_lock");
-        var source = new MySqlSource(connection);
-        await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: false);
-        var table = (await source.DiscoverAsync(["bank"]))[0];
+        var (connection, source, table) = await SeededBankAsync("reverse_lock");
         var key = new Encoding.RowBuilder(1);
         key.Begin();
         key.Unsigned(5);
@@ -137,6 +131,14 @@ public class ErrorTests(MariaDbServer server) : IDisposable
         var error = Assert.Throws<DataEdgeException>(() => BankRow.ReadCsv(csv).ToList());
 
         Assert.Contains("line 3", error.Message);
+    }
+
+    private async Task<(string Connection, MySqlSource Source, Schema.TableSchema Table)> SeededBankAsync(string database)
+    {
+        var connection = await server.CreateDatabaseAsync(database);
+        var source = new MySqlSource(connection);
+        await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: false);
+        return (connection, source, (await source.DiscoverAsync(["bank"]))[0]);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -94,9 +94,9 @@ public sealed record CycleReport(
 {
     public long BytesOn(string link) => Links.FirstOrDefault(l => l.Link == link)?.Bytes ?? 0;
 
+    public long PacketsOn(string link) => Links.FirstOrDefault(l => l.Link == link)?.Packets ?? 0;
+
     /// <summary>The report of a cycle that ended without reporting itself (it crashed): nothing counted, the reason given.</summary>
     public static CycleReport Ended(int cycle, string kind, string mode, string scheme, string startedAt, long durationMillis, string outcome) =>
         new(cycle, kind, mode, scheme, 0, startedAt, durationMillis, false, outcome, 0, 0, 0, 0, 0, 0, 0, 0, 0, [], [], 0, 0, 0);
-
-    public long PacketsOn(string link) => Links.FirstOrDefault(l => l.Link == link)?.Packets ?? 0;
 }

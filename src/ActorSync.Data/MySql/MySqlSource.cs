@@ -227,13 +227,10 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         {
             return await ScanAsync(connection, table, onRow, withWatermark, scan.Token, afterRow);
         }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        // Cancelled by the timeout: seen as a cancellation, or as the server's error for the killed query.
+        catch (Exception error) when (error is OperationCanceledException or DataEdgeException && scan.IsCancellationRequested && !cancellation.IsCancellationRequested)
         {
-            throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' took longer than the scan timeout of {ScanTimeout} (actorsync.hub.scan-timeout); it was cancelled.");
-        }
-        catch (DataEdgeException error) when (scan.IsCancellationRequested && !cancellation.IsCancellationRequested)
-        {
-            throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' took longer than the scan timeout of {ScanTimeout} (actorsync.hub.scan-timeout); it was cancelled ({error.Message}).", error);
+            throw new DataEdgeException($"MySQL {Describe()}: reading table '{table.Name}' took longer than the scan timeout of {ScanTimeout} (actorsync.hub.scan-timeout); it was cancelled.", error);
         }
     }
 
