@@ -80,8 +80,10 @@ public static class ClusterConfig
         new("ACTORSYNC_COMMAND_PORT", "actorsync.member.commands.port", SettingKind.Number, "the command endpoint's port (0: off)"),
         new("ACTORSYNC_METRICS_HOST", "actorsync.member.metrics.host", SettingKind.Text, "the Prometheus endpoint's bind address"),
         new("ACTORSYNC_METRICS_PORT", "actorsync.member.metrics.port", SettingKind.Number, "the Prometheus endpoint's port (0: off)"),
-        new("ACTORSYNC_TLS_CERT", "actorsync.member.tls.certificate", SettingKind.Text, "a PKCS#12 (.pfx) file: turns TLS on between members"),
+        new("ACTORSYNC_TLS_CERT", "actorsync.member.tls.certificate", SettingKind.Text, "this member's PKCS#12 (.pfx) file, {member} standing for its name: turns mutual TLS on between members"),
         new("ACTORSYNC_TLS_PASSWORD", "actorsync.member.tls.password", SettingKind.Text, "the certificate's password"),
+        new("ACTORSYNC_TLS_CA", "actorsync.member.tls.ca", SettingKind.Text, "the CA (PEM) whose member certificates are trusted, and no other"),
+        new("ACTORSYNC_TLS_PEERS", "actorsync.member.tls.pinned-thumbprints", SettingKind.List, "comma-separated SHA-256 thumbprints of the only member certificates trusted (instead of, or with, the CA)"),
     ];
 
     /// <summary>Settings from the short ACTORSYNC_* variables of <see cref="Variables"/>.</summary>
@@ -102,32 +104,6 @@ public static class ClusterConfig
             });
         }
         return ConfigurationFactory.ParseString(string.Join("\n", lines));
-    }
-
-    /// <summary>
-    /// TLS between members (Akka.Remote DotNetty SSL) when actorsync.member.tls.certificate names a PKCS#12 file.
-    /// Self-signed certificates need suppress-validation; mutual authentication stays on.
-    /// </summary>
-    public static Config ForTls(Config settings)
-    {
-        var certificate = settings.GetString("actorsync.member.tls.certificate", "");
-        if (string.IsNullOrEmpty(certificate)) return Config.Empty;
-        if (!File.Exists(certificate))
-            throw new ConfigurationException($"actorsync.member.tls.certificate (ACTORSYNC_TLS_CERT) = '{certificate}': no such file.");
-        bool suppress = settings.GetBoolean("actorsync.member.tls.suppress-validation", false);
-        return ConfigurationFactory.ParseString($$"""
-            akka.remote.dot-netty.tcp {
-              enable-ssl = true
-              ssl {
-                suppress-validation = {{(suppress ? "true" : "false")}}
-                certificate {
-                  path = {{Quote(Path.GetFullPath(certificate))}}
-                  password = {{Quote(settings.GetString("actorsync.member.tls.password", ""))}}
-                  flags = ["exportable"]
-                }
-              }
-            }
-            """);
     }
 
     /// <summary>

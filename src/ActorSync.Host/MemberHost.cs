@@ -2,10 +2,12 @@ using ActorSync.Cluster;
 using ActorSync.Cluster.Hubs;
 using ActorSync.Cluster.Nodes;
 using ActorSync.Cluster.Orchestration;
+using ActorSync.Cluster.Security;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Sqlite;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using Prometheus;
@@ -40,6 +42,7 @@ public sealed class MemberHost : IAsyncDisposable
         var orchestration = OrchestratorSettings.From(settingsConfig);
         Directory.CreateDirectory(settings.DataDirectory);
 
+        var tls = MemberTls.From(settingsConfig, settings.Name);
         var journal = Config.Empty;
         if (settings.Role == "node")
         {
@@ -53,7 +56,7 @@ public sealed class MemberHost : IAsyncDisposable
         var config = ClusterConfig.Compose(
             overrides ?? Config.Empty,
             ConfigurationFactory.ParseString($"akka.loggers = [\"{typeof(StructuredLogger).AssemblyQualifiedName}\"]"),
-            ClusterConfig.ForTls(settingsConfig),
+            tls is null ? Config.Empty : MemberTls.Hocon,
             journal,
             ClusterConfig.ForMember(settings.ClusterRole));
 
@@ -71,7 +74,9 @@ public sealed class MemberHost : IAsyncDisposable
             }
         }
 
-        var system = ActorSystem.Create("actorsync", config);
+        if (tls is not null) config = MemberTls.SeedsOverTls(config).WithFallback(config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(config);
+        var system = ActorSystem.Create("actorsync", tls is null ? ActorSystemSetup.Create(bootstrap) : bootstrap.And(tls.Setup));
         var host = new MemberHost(system, settings, metrics);
         try
         {

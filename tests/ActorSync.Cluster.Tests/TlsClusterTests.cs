@@ -1,43 +1,55 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using System.Net.Security;
+using ActorSync.Cluster.Security;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 
 namespace ActorSync.Cluster.Tests;
 
-/// <summary>Members talk over TLS (Akka.Remote DotNetty SSL) when ACTORSYNC_TLS_CERT names a certificate.</summary>
+/// <summary>
+/// Members talk over mutual TLS and let in only certificates from the configured CA: a member with another CA's
+/// certificate, or with none, never joins; one that dials a member whose certificate names another host refuses it.
+/// </summary>
 [Collection(ClusterFlows.Name)] // forms clusters: kept apart from the parallel classes
 public sealed class TlsClusterTests : IDisposable
 {
+    private const string Password = "tls-test-password";
     private readonly TempDirectory _temp = new();
+    private readonly TestCertificates _ca;
+    private readonly TestCertificates _otherCa;
+
+    public TlsClusterTests()
+    {
+        _ca = new TestCertificates(_temp.Path, "cluster-ca");
+        _otherCa = new TestCertificates(_temp.Path, "other-ca");
+    }
 
     [Fact]
-    public async Task Three_members_form_a_cluster_over_tls_and_a_plain_member_cannot_join()
+    public async Task Members_with_the_cluster_CA_join_and_one_from_another_CA_or_without_TLS_is_refused()
     {
-        var tls = ConfigurationFactory.ParseString($$"""
-            actorsync.member.tls { certificate = "{{SelfSignedCertificate("tls-secret").Replace("\\", "\\\\")}}", password = "tls-secret", suppress-validation = true }
-            """);
-        var tlsLayer = ClusterConfig.ForTls(tls);
-        Assert.True(tlsLayer.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
-
         var systems = new List<ActorSystem>();
         try
         {
-            foreach (var role in new[] { "seed", "orchestrator", "node" })
-                systems.Add(ActorSystem.Create("actorsync", ClusterConfig.Compose(tlsLayer, ClusterConfig.ForMember(role))));
+            foreach (var (role, member) in new[] { ("seed", "seed"), ("node", "node-1") })
+                systems.Add(Member(role, Settings(_ca.IssueMember(member, Password), _ca.CaPemPath)));
             var seed = Akka.Cluster.Cluster.Get(systems[0]).SelfAddress;
             foreach (var system in systems) Akka.Cluster.Cluster.Get(system).Join(seed);
-            await AwaitUpAsync(systems[0], 3, TimeSpan.FromSeconds(30));
+            await AwaitUpAsync(systems[0], 2, TimeSpan.FromSeconds(30));
 
-            // Without the certificate a member speaks plain TCP: the TLS members never let it in.
-            var plain = ActorSystem.Create("actorsync", ClusterConfig.Compose(ClusterConfig.ForMember("node")));
+            // It trusts both CAs, so it accepts the seed (and its own certificate); the seed must refuse it.
+            var bothCas = _temp.File("both-cas.crt");
+            File.WriteAllText(bothCas, File.ReadAllText(_ca.CaPemPath) + File.ReadAllText(_otherCa.CaPemPath));
+            var intruder = Member("node", Settings(_otherCa.IssueMember("node-2", Password), bothCas));
+            var plain = Member("node", null);
+            systems.Add(intruder);
             systems.Add(plain);
-            Akka.Cluster.Cluster.Get(plain).Join(seed);
-            var joined = new TaskCompletionSource();
-            Akka.Cluster.Cluster.Get(plain).RegisterOnMemberUp(() => joined.TrySetResult());
-            var outcome = await Task.WhenAny(joined.Task, Task.Delay(TimeSpan.FromSeconds(8)));
-            Assert.NotSame(joined.Task, outcome);
-            Assert.Equal(3, Akka.Cluster.Cluster.Get(systems[0]).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
+            var intruderUp = JoinAndWatch(intruder, seed);
+            var plainUp = JoinAndWatch(plain, seed);
+            await Task.WhenAny(Task.WhenAll(intruderUp, plainUp), Task.Delay(TimeSpan.FromSeconds(10)));
+
+            Assert.False(intruderUp.IsCompleted, "a member with another CA's certificate joined");
+            Assert.False(plainUp.IsCompleted, "a member without TLS joined");
+            Assert.Equal(2, Akka.Cluster.Cluster.Get(systems[0]).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up));
         }
         finally
         {
@@ -46,29 +58,87 @@ public sealed class TlsClusterTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_certificate_is_named()
+    public async Task A_member_refuses_to_join_a_seed_whose_certificate_names_another_host()
     {
-        var settings = ConfigurationFactory.ParseString("actorsync.member.tls.certificate = \"/nonexistent/member.pfx\"");
-        var error = Assert.Throws<ConfigurationException>(() => ClusterConfig.ForTls(settings));
-        Assert.Contains("ACTORSYNC_TLS_CERT", error.Message);
-        Assert.Contains("/nonexistent/member.pfx", error.Message);
+        var systems = new List<ActorSystem>();
+        try
+        {
+            systems.Add(Member("seed", Settings(_ca.IssueMember("seed", Password, "elsewhere.example"), _ca.CaPemPath)));
+            systems.Add(Member("node", Settings(_ca.IssueMember("node-1", Password), _ca.CaPemPath)));
+            var seed = Akka.Cluster.Cluster.Get(systems[0]).SelfAddress;
+            Akka.Cluster.Cluster.Get(systems[0]).Join(seed);
+            await AwaitUpAsync(systems[0], 1, TimeSpan.FromSeconds(30));
+
+            var joinerUp = JoinAndWatch(systems[1], seed);
+            await Task.WhenAny(joinerUp, Task.Delay(TimeSpan.FromSeconds(10)));
+
+            Assert.False(joinerUp.IsCompleted, "a member joined a seed whose certificate names elsewhere.example, not 127.0.0.1");
+            Assert.Single(Akka.Cluster.Cluster.Get(systems[0]).State.Members);
+        }
+        finally
+        {
+            foreach (var system in systems) await system.Terminate();
+        }
     }
 
-    private string SelfSignedCertificate(string password)
+    [Fact]
+    public void Each_member_reads_its_own_certificate_through_the_member_placeholder()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=actorsync-member", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], critical: false)); // server and client auth: mutual TLS
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var path = _temp.File("member.pfx");
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, password));
-        return path;
+        _ca.IssueMember("node-3", Password);
+        var settings = ConfigurationFactory.ParseString($$"""
+            actorsync.member.tls { certificate = {{Quote(Path.Combine(_temp.Path, "{member}.pfx"))}}, password = "{{Password}}", ca = {{Quote(_ca.CaPemPath)}} }
+            """);
+
+        var tls = MemberTls.From(settings, "node-3");
+
+        Assert.NotNull(tls);
+        Assert.Equal("CN=node-3", tls.Certificate.Subject);
+        Assert.True(tls.Policy.ValidateHostname);
     }
+
+    [Fact]
+    public void Settings_that_would_trust_any_peer_or_cannot_be_read_are_refused_by_name()
+    {
+        var certificate = _ca.IssueMember("node-1", Password);
+        var cases = new (string Hocon, string[] Named)[]
+        {
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\"", ["ACTORSYNC_TLS_CA", "ACTORSYNC_TLS_PEERS"]),
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = {Quote(_ca.CaPemPath)}, suppress-validation = on", ["suppress-validation", "make-certs.sh"]),
+            ($"certificate = {Quote(certificate)}, password = \"wrong\", ca = {Quote(_ca.CaPemPath)}", ["ACTORSYNC_TLS_PASSWORD", certificate]),
+            ("certificate = \"/nonexistent/member.pfx\"", ["ACTORSYNC_TLS_CERT", "/nonexistent/member.pfx"]),
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = \"/nonexistent/ca.crt\"", ["ACTORSYNC_TLS_CA", "/nonexistent/ca.crt"]),
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = {Quote(_otherCa.CaPemPath)}", ["ACTORSYNC_TLS_CERT", "its own peers"]),
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\", pinned-thumbprints = [\"abc\"]", ["ACTORSYNC_TLS_PEERS", "abc"]),
+        };
+        foreach (var (hocon, named) in cases)
+        {
+            var error = Assert.Throws<ConfigurationException>(() => MemberTls.From(ConfigurationFactory.ParseString($"actorsync.member.tls {{ {hocon} }}"), "node-1"));
+            foreach (var name in named) Assert.Contains(name, error.Message);
+        }
+        Assert.Null(MemberTls.From(ConfigurationFactory.ParseString("actorsync.member.tls.certificate = \"\""), "node-1"));
+    }
+
+    private Config Settings(string certificate, string ca) => ConfigurationFactory.ParseString($$"""
+        actorsync.member.tls { certificate = {{Quote(certificate)}}, password = "{{Password}}", ca = {{Quote(ca)}} }
+        """);
+
+    private static ActorSystem Member(string role, Config? tlsSettings)
+    {
+        var tls = tlsSettings is null ? null : MemberTls.From(tlsSettings, role);
+        var bootstrap = BootstrapSetup.Create().WithConfig(ClusterConfig.Compose(tls is null ? Config.Empty : MemberTls.Hocon, ClusterConfig.ForMember(role)));
+        return ActorSystem.Create("actorsync", tls is null ? ActorSystemSetup.Create(bootstrap) : bootstrap.And(tls.Setup));
+    }
+
+    private static Task JoinAndWatch(ActorSystem system, Address seed)
+    {
+        var up = new TaskCompletionSource();
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        cluster.Join(seed);
+        return up.Task;
+    }
+
+    private static string Quote(string path) => "\"" + path.Replace("\\", "\\\\") + "\"";
 
     private static async Task AwaitUpAsync(ActorSystem system, int count, TimeSpan patience)
     {
@@ -81,5 +151,10 @@ public sealed class TlsClusterTests : IDisposable
         }
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _otherCa.Dispose();
+        _temp.Dispose();
+    }
 }

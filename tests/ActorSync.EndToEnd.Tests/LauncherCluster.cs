@@ -10,7 +10,7 @@ namespace ActorSync.EndToEnd.Tests;
 /// the seed, orchestrator, hub-b, hub-c and four nodes as separate actorsync-host processes. Disposing sends the
 /// launcher SIGTERM, which stops every member gracefully.
 /// </summary>
-public sealed class LauncherCluster : IAsyncLifetime
+public class LauncherCluster : IAsyncLifetime
 {
     private readonly MariaDbServer _mariadb = new();
     private Process? _launcher;
@@ -31,6 +31,11 @@ public sealed class LauncherCluster : IAsyncLifetime
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "actorsync.dll"), "cluster", "up", "--state-dir", StateDirectory, "--mysql", MySql,
                      "--env-file", Path.Combine(RepoRoot(), "docker", "cluster.env") })
             start.ArgumentList.Add(arg);
+        foreach (var file in await ExtraEnvFilesAsync())
+        {
+            start.ArgumentList.Add("--env-file");
+            start.ArgumentList.Add(file);
+        }
         _launcher = Process.Start(start)!;
         _launcher.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
         _launcher.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_output) _output.Add(e.Data); };
@@ -45,6 +50,9 @@ public sealed class LauncherCluster : IAsyncLifetime
             await Task.Delay(250);
         }
     }
+
+    /// <summary>More KEY=VALUE files for the launcher, after docker/cluster.env.</summary>
+    protected virtual Task<IReadOnlyList<string>> ExtraEnvFilesAsync() => Task.FromResult<IReadOnlyList<string>>([]);
 
     public LocalCluster.ClusterState State() =>
         LocalCluster.ReadState(StateDirectory) ?? throw new InvalidOperationException($"the launcher's state is gone:\n{Output()}");
@@ -64,7 +72,7 @@ public sealed class LauncherCluster : IAsyncLifetime
         throw new DirectoryNotFoundException($"ActorSync.sln not found above {AppContext.BaseDirectory}");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_launcher is { HasExited: false })
         {
