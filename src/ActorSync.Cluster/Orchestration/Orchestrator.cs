@@ -1,5 +1,6 @@
 using ActorSync.Cluster.Protocol;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
 
@@ -26,6 +27,7 @@ public sealed class Orchestrator : ReceiveActor
     private readonly List<CycleReport> _reports = [];
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly SortedSet<int> _nodesDown = [];
+    private readonly HashSet<Address> _unreachable = [];
     private readonly Dictionary<int, IActorRef> _nodes = new();
     private readonly Dictionary<int, IActorRef> _everRegistered = new();
     private readonly Dictionary<string, (IActorRef Supervisor, IActorRef Worker)> _hubs = new(StringComparer.Ordinal);
@@ -96,6 +98,23 @@ public sealed class Orchestrator : ReceiveActor
             if (_settings.RepairWhenNodeReturns && _dataset is not null)
                 Schedule(_mode == Normal ? "repair" : "recovery", StartSync.OneWay, requester: null);
         });
+        // The failure detector's verdict, seconds before a frozen or cut-off node is downed: the running cycle stops
+        // waiting on it now, and no new cycle counts on it while it stays unreachable.
+        Receive<ClusterEvent.UnreachableMember>(unreachable =>
+        {
+            _unreachable.Add(unreachable.Member.Address);
+            foreach (var node in NodesAt(unreachable.Member.Address))
+            {
+                _log.Warning("node {0} is unreachable ({1}); the running cycle goes on without it", node + 1, unreachable.Member.Address);
+                _cycle?.Tell(new CycleNodeLost(node, "unreachable (the failure detector)"));
+            }
+        });
+        Receive<ClusterEvent.ReachableMember>(reachable =>
+        {
+            if (!_unreachable.Remove(reachable.Member.Address)) return;
+            foreach (var node in NodesAt(reachable.Member.Address)) _log.Info("node {0} is reachable again", node + 1);
+        });
+        Receive<ClusterEvent.MemberRemoved>(removed => _unreachable.Remove(removed.Member.Address));
         Receive<StartSync>(start => Schedule("sync", start, Sender));
         Receive<CycleFinished>(Finished);
         Receive<SubscribeModes>(subscribe =>
@@ -123,9 +142,22 @@ public sealed class Orchestrator : ReceiveActor
             if (Sender.Equals(_cycle)) _progress = progress;
         });
         Receive<GetRoster>(_ => Sender.Tell(new Roster(
-            _everRegistered.OrderBy(n => n.Key).Select(n => new RosterNode(n.Key, n.Value, _nodes.ContainsKey(n.Key) && !_nodesDown.Contains(n.Key))).ToArray(),
+            _everRegistered.OrderBy(n => n.Key).Select(n => new RosterNode(n.Key, n.Value, Usable(n.Key))).ToArray(),
             _hubs.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RosterHub(h.Key, h.Value.Supervisor)).ToArray())));
     }
+
+    protected override void PreStart() =>
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private IEnumerable<int> NodesAt(Address address) =>
+        _nodes.Where(n => n.Value.Path.Address.Equals(address)).Select(n => n.Key).ToArray();
+
+    /// <summary>Registered, not reported down, and reachable.</summary>
+    private bool Usable(int node) =>
+        _nodes.TryGetValue(node, out var actor) && !_nodesDown.Contains(node) && !_unreachable.Contains(actor.Path.Address);
 
     private void Register(RegisterHub hub)
     {
@@ -169,7 +201,7 @@ public sealed class Orchestrator : ReceiveActor
         // A requested sync while the source is down serves Hub C from the caches instead.
         if (kind == "sync" && _mode == Recovery) kind = "recovery";
         var setup = new CycleSetup(_cycleNumber, kind, _mode, request, _settings,
-            _nodes.Where(n => !_nodesDown.Contains(n.Key)).ToDictionary(n => n.Key, n => n.Value),
+            _nodes.Where(n => Usable(n.Key)).ToDictionary(n => n.Key, n => n.Value),
             _hubs.TryGetValue(_settings.SourceHub, out var source) ? source.Worker : null,
             _hubs.TryGetValue(_settings.DestinationHub, out var destination) ? destination.Worker : null,
             _dataset);
