@@ -11,7 +11,7 @@ namespace ActorSync.Cli;
 
 /// <summary>
 /// `actorsync chaos`: a seeded random sample of the fault matrix (<see cref="ChaosMatrix"/>) against a local
-/// multi-process cluster (K=4, r=2) on real MariaDB (or the SQLite stand-in) and a real SQLite Hub C. It prints
+/// multi-process cluster (K=4, r=2; K=5, r=3 for the correlated cells) on real MariaDB (or the SQLite stand-in) and a real SQLite Hub C. It prints
 /// scenario, fault, outcome, rows lost and recovery time, writes chaos.csv and chaos.md if asked, and exits 1 if any
 /// cell lost rows, left Hub C half-applied, did not end verified, or took bad input without a clear refusal.
 /// </summary>
@@ -82,23 +82,31 @@ public static class ChaosCommand
             var open = source.Choice.Open();
             long rows = await BankSeeder.SeedAsync(open, "bank", BankRow.ReadCsv(DemoCommand.FindData("bank.csv")), replace: true);
             console.WriteLine($"source: {source.Description}; {rows} rows in table bank");
-            var settings = new Dictionary<string, string>
+            // Correlated cells need r − 1 = 2: they run on a second cluster, K = 5 and r = 3, after the others.
+            foreach (var group in cells.GroupBy(c => ChaosMatrix.NeedsWideCluster(c.Fault)).OrderBy(g => g.Key))
             {
-                ["ACTORSYNC_K"] = $"{K}", ["ACTORSYNC_R"] = $"{R}", ["ACTORSYNC_ETA"] = $"{Eta}", ["ACTORSYNC_CHAOS"] = "on",
-            };
-            cluster = await LocalCluster.StartAsync(new LocalCluster.Options(work, source.Choice, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
-            // Bidirectional from the start: Hub C records local edits only once a bidirectional sync enabled capture.
-            var first = await SyncRunner.StartAsync(cluster, render: false, ["--bidirectional"]);
-            if (!first.Verified) throw new InvalidOperationException($"the first sync did not verify: {first.Summary}");
-            console.WriteLine($"cluster formed and synced ({clock.Elapsed.TotalSeconds:0} s); faults follow");
+                var (k, r) = group.Key ? (ChaosMatrix.WideNodes, ChaosMatrix.WideRedundancy) : (K, R);
+                var settings = new Dictionary<string, string>
+                {
+                    ["ACTORSYNC_K"] = $"{k}", ["ACTORSYNC_R"] = $"{r}", ["ACTORSYNC_ETA"] = $"{Eta}", ["ACTORSYNC_CHAOS"] = "on",
+                };
+                var state = Path.Combine(work, $"k{k}-r{r}");
+                cluster = await LocalCluster.StartAsync(new LocalCluster.Options(state, source.Choice, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
+                // Bidirectional from the start: Hub C records local edits only once a bidirectional sync enabled capture.
+                var first = await SyncRunner.StartAsync(cluster, render: false, ["--bidirectional"]);
+                if (!first.Verified) throw new InvalidOperationException($"the first sync (K={k}, r={r}) did not verify: {first.Summary}");
+                console.WriteLine($"cluster K={k}, r={r} formed and synced ({clock.Elapsed.TotalSeconds:0} s); faults follow");
 
-            var runner = new ChaosRunner(cluster, source, await open.DiscoverAsync(["bank"]), seed, line => console.WriteLine(line));
-            foreach (var cell in cells)
-            {
-                console.WriteLine($"[{results.Count + 1}/{cells.Count}] {cell.Name}");
-                var result = await runner.RunAsync(cell);
-                results.Add(result);
-                console.WriteLine($"  {result.Outcome}; rows lost {result.RowsLost}; {ChaosRunner.Seconds(result.RecoverySeconds)} s; cycle: {result.FaultedCycle}; {result.Detail}");
+                var runner = new ChaosRunner(cluster, source, await open.DiscoverAsync(["bank"]), seed, line => console.WriteLine(line));
+                foreach (var cell in group)
+                {
+                    console.WriteLine($"[{results.Count + 1}/{cells.Count}] {cell.Name}");
+                    var result = await runner.RunAsync(cell);
+                    results.Add(result);
+                    console.WriteLine($"  {result.Outcome}; rows lost {result.RowsLost}; {ChaosRunner.Seconds(result.RecoverySeconds)} s; cycle: {result.FaultedCycle}; {result.Detail}");
+                }
+                await cluster.DisposeAsync();
+                cluster = null;
             }
         }
         finally
@@ -126,9 +134,7 @@ public static class ChaosCommand
         var table = new Table().Border(TableBorder.Rounded).AddColumns("fault", "what it does", "phases");
         foreach (var group in cells.GroupBy(c => c.Fault))
         {
-            var what = ChaosMatrix.ProcessFaults.GetValueOrDefault(group.Key) ?? ChaosMatrix.PacketFaults.GetValueOrDefault(group.Key)
-                ?? ChaosMatrix.OperatorFaults[group.Key];
-            table.AddRow(group.Key, Markup.Escape(what), string.Join(", ", group.Select(c => c.Phase)));
+            table.AddRow(group.Key, Markup.Escape(ChaosMatrix.Describe(group.Key)), string.Join(", ", group.Select(c => c.Phase)));
         }
         ReplyRenderer.Console.Write(table);
         ReplyRenderer.Console.WriteLine($"{cells.Count} cells");

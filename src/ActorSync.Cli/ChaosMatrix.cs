@@ -26,6 +26,35 @@ public static class ChaosMatrix
         ["restart-node"] = "a graceful restart of a node (SIGTERM: it leaves the cluster, then starts again)",
     };
 
+    /// <summary>
+    /// Correlated failures: r − 1 members lost together, which the placement promises to survive. They run on their
+    /// own cluster with K = <see cref="WideNodes"/>, r = <see cref="WideRedundancy"/>, so two nodes are r − 1.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> CorrelatedFaults = new Dictionary<string, string>
+    {
+        ["kill-2-nodes"] = "kill -9 of two nodes at the same instant (K=5, r=3: r − 1 at once)",
+        ["kill-2-nodes-0.5s"] = "kill -9 of two nodes 0.5 s apart (K=5, r=3)",
+        ["kill-2-nodes-1s"] = "kill -9 of two nodes 1 s apart (K=5, r=3)",
+        ["kill-2-nodes-2s"] = "kill -9 of two nodes 2 s apart (K=5, r=3)",
+        ["kill-node-and-orchestrator"] = "kill -9 of a node and of the orchestrator's member together (K=5, r=3)",
+    };
+
+    public const int WideNodes = 5, WideRedundancy = 3;
+
+    /// <summary>The phases a correlated cell runs in: where nodes are busiest (packets in flight) and where Hub C applies.</summary>
+    public static readonly string[] CorrelatedPhases = ["placement", "delivery", "apply"];
+
+    public static bool NeedsWideCluster(string fault) => CorrelatedFaults.ContainsKey(fault);
+
+    /// <summary>How far apart the two kills of a correlated fault are.</summary>
+    public static TimeSpan SecondKillAfter(string fault) => fault switch
+    {
+        "kill-2-nodes-0.5s" => TimeSpan.FromSeconds(0.5),
+        "kill-2-nodes-1s" => TimeSpan.FromSeconds(1),
+        "kill-2-nodes-2s" => TimeSpan.FromSeconds(2),
+        _ => TimeSpan.Zero,
+    };
+
     /// <summary>Packets damaged on arrival at a node (its gremlin, actorsync.chaos.enabled), or a message it does not know.</summary>
     public static readonly IReadOnlyDictionary<string, string> PacketFaults = new Dictionary<string, string>
     {
@@ -64,6 +93,8 @@ public static class ChaosMatrix
             foreach (var fault in ProcessFaults.Keys)
                 if (!(fault == "stop-source" && phase == "recovery")) // the source is already down there
                     cells.Add(new ChaosScenario(fault, phase));
+            if (CorrelatedPhases.Contains(phase))
+                cells.AddRange(CorrelatedFaults.Keys.Select(fault => new ChaosScenario(fault, phase)));
             foreach (var fault in PacketFaults.Keys)
             {
                 var kind = PacketKind(phase);
@@ -78,16 +109,20 @@ public static class ChaosMatrix
     }
 
     public static string CategoryOf(string fault) =>
-        ProcessFaults.ContainsKey(fault) ? "process" : PacketFaults.ContainsKey(fault) ? "packet" : "operator";
+        ProcessFaults.ContainsKey(fault) ? "process" : CorrelatedFaults.ContainsKey(fault) ? "correlated" : PacketFaults.ContainsKey(fault) ? "packet" : "operator";
+
+    public static string Describe(string fault) =>
+        ProcessFaults.GetValueOrDefault(fault) ?? CorrelatedFaults.GetValueOrDefault(fault) ?? PacketFaults.GetValueOrDefault(fault)
+        ?? OperatorFaults.GetValueOrDefault(fault) ?? fault;
 
     /// <summary>
     /// The cells to run: those matching the filters, then a seeded sample of <paramref name="sample"/> (all of them if
-    /// null), taken in turn from process, packet and operator faults so even a short sample meets each kind. The same
+    /// null), taken in turn from correlated, operator, packet and process faults so even a short sample meets each kind. The same
     /// seed gives the same sample.
     /// </summary>
     public static IReadOnlyList<ChaosScenario> Sample(IReadOnlyList<ChaosScenario> all, int seed, int? sample, IReadOnlyCollection<string> faults, IReadOnlyCollection<string> phases)
     {
-        var known = ProcessFaults.Keys.Concat(PacketFaults.Keys).Concat(OperatorFaults.Keys).ToHashSet();
+        var known = ProcessFaults.Keys.Concat(CorrelatedFaults.Keys).Concat(PacketFaults.Keys).Concat(OperatorFaults.Keys).ToHashSet();
         foreach (var fault in faults.Where(f => !known.Contains(f)))
             throw new ArgumentException($"--faults: '{fault}' is not a fault; one of: {string.Join(", ", known)}.");
         foreach (var phase in phases.Where(p => !Phases.Contains(p) && p != "operator"))

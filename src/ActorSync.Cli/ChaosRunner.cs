@@ -51,6 +51,8 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
     {
         public Stopwatch? Clock { get; set; }
         public string Victim { get; set; } = "";
+        /// <summary>Members the fault itself stops or restarts; any other member that exits is a failure of the cell.</summary>
+        public HashSet<string> Victims { get; } = [];
         public bool SourceStopped { get; set; }
         public int FrozenPid { get; set; }
         public Task Action { get; set; } = Task.CompletedTask;
@@ -70,6 +72,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         // source before it took Hub C's edits, which would be a loss that ReverseEditsLost counts).
         string? before = DestinationDigest();
         string? expected = await SourceDigestAsync();
+        var restartsBefore = cluster.State().Members.ToDictionary(m => m.Name, m => m.Restarts);
 
         if (scenario.Phase == "recovery") faulted = await RecoveryCellAsync(scenario, victim, fired);
         else
@@ -90,8 +93,13 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         var (verified, attempts) = await SyncUntilVerifiedAsync(reverse);
         double seconds = fired.Clock?.Elapsed.TotalSeconds ?? 0;
         long lost = await RowsLostAsync() + ReverseEditsLost(reverseEdits);
-        string outcome = !whole ? "HALF-APPLIED" : lost > 0 ? "LOSS" : verified ? "verified" : "not verified";
-        string detail = $"{Describe(scenario)} at {fired.Victim}{damaged}; {attempts} sync(s) to verify";
+        // Losing the faulted members must cost no other: a bystander that exited (e.g. downed by the split-brain
+        // resolver) fails the cell even if the data came through.
+        var bystanders = cluster.State().Members.Where(m => m.Restarts > restartsBefore.GetValueOrDefault(m.Name) && !fired.Victims.Contains(m.Name))
+            .Select(m => m.Name).ToArray();
+        string outcome = !whole ? "HALF-APPLIED" : lost > 0 ? "LOSS" : bystanders.Length > 0 ? "MEMBER EXITED" : verified ? "verified" : "not verified";
+        string detail = $"{Describe(scenario)} at {fired.Victim}{damaged}; {attempts} sync(s) to verify" +
+                        (bystanders.Length > 0 ? $"; also exited: {string.Join(", ", bystanders)}" : "");
         return new ChaosResult(scenario, outcome, lost, Math.Round(seconds, 1), faulted, detail);
     }
 
@@ -158,6 +166,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         bool packetFault = ChaosMatrix.PacketFaults.ContainsKey(scenario.Fault) && scenario.Fault != "unknown-message";
         if (packetFault) cluster.OverrideNextStart(victim, "ACTORSYNC_CHAOS_ARM", $"{scenario.Fault}:2:rlnc");
         cycle = await ClusterScenarios.LastCycleAsync(cluster);
+        fired.Victims.Add(victim);
         await ClusterScenarios.CrashAsync(cluster, victim, wipeJournal: false, _ => { });
         cluster.OverrideNextStart(victim, "ACTORSYNC_CHAOS_ARM", null);
         if (packetFault)
@@ -193,6 +202,8 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
             "stop-source" => "the source",
             _ => node,
         };
+        if (ChaosMatrix.NeedsWideCluster(fault)) return KillTogetherAsync(fault, node, fired);
+        fired.Victims.Add(fired.Victim);
         say($"  fault: {fault} at {fired.Victim}");
         switch (fault)
         {
@@ -213,6 +224,21 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
             default:
                 return Task.CompletedTask; // packet faults were armed before the cycle
         }
+    }
+
+    /// <summary>Two members killed with -9, together or a set time apart: two nodes, or a node and the orchestrator.</summary>
+    private async Task KillTogetherAsync(string fault, string node, Fired fired)
+    {
+        var others = Enumerable.Range(1, cluster.Nodes).Select(n => $"node-{n}").Where(n => n != node).ToArray();
+        string second = fault == "kill-node-and-orchestrator" ? "orchestrator" : others[_random.Next(others.Length)];
+        var apart = ChaosMatrix.SecondKillAfter(fault);
+        fired.Victim = $"{node}+{second}";
+        fired.Victims.UnionWith([node, second]);
+        int firstPid = cluster.PidOf(node), secondPid = cluster.PidOf(second);
+        say($"  fault: {fault} at {node} and, {apart.TotalSeconds:0.#} s later, {second}");
+        LocalCluster.Signal(firstPid, LocalCluster.Sigkill);
+        if (apart > TimeSpan.Zero) await Task.Delay(apart);
+        LocalCluster.Signal(secondPid, LocalCluster.Sigkill);
     }
 
     /// <summary>Thaws a frozen node after the hold, brings the source back, and waits until every member is up and the mode is normal.</summary>
@@ -450,8 +476,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         return last;
     }
 
-    private static string Describe(ChaosScenario scenario) =>
-        ChaosMatrix.ProcessFaults.GetValueOrDefault(scenario.Fault) ?? ChaosMatrix.PacketFaults.GetValueOrDefault(scenario.Fault) ?? scenario.Fault;
+    private static string Describe(ChaosScenario scenario) => ChaosMatrix.Describe(scenario.Fault);
 
     private static int ClosedPort()
     {

@@ -63,6 +63,34 @@ public class OrchestratorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_node_that_restarted_while_hub_b_was_down_is_repaired_and_a_late_report_about_its_old_self_is_ignored()
+    {
+        var orchestrator = Sys.ActorOf(Orchestrator.Props(Settings));
+        foreach (var hub in new[] { Settings.SourceHub, Settings.DestinationHub })
+        {
+            var probe = CreateTestProbe(hub);
+            orchestrator.Tell(new RegisterHub(hub, probe.Ref, probe.Ref));
+        }
+        var before = CreateTestProbe("node1-before");
+        var others = Enumerable.Range(1, 3).Select(n => CreateTestProbe($"node{n + 1}")).ToArray();
+        orchestrator.Tell(new RegisterNode(0, before.Ref));
+        for (int n = 1; n < 4; n++) orchestrator.Tell(new RegisterNode(n, others[n - 1].Ref));
+        orchestrator.Tell(new CycleFinished(CycleReport.Ended(1, "sync", "normal", "leader", "2026-12-02T00:00:00Z", 1, "verified"),
+            new DatasetState(7, [], [])), TestActor); // the orchestrator knows a dataset, so a return calls for a repair
+
+        // Node 1 restarts while no supervisor watched it: nobody reports it down or up. Its new incarnation registers.
+        var after = CreateTestProbe("node1-after");
+        orchestrator.Tell(new RegisterNode(0, after.Ref));
+
+        after.ExpectMsg<StoreManifest>(Patience); // a repair cycle runs, with the new incarnation in it
+        // The old incarnation's death, reported late, does not take the new one out of the cycle or the roster.
+        orchestrator.Tell(new NodeDown(Settings.SourceHub, 0, "its member became unreachable", before.Ref));
+        orchestrator.Tell(GetRoster.Instance, TestActor);
+        Assert.True(ExpectMsg<Roster>(Patience).Nodes.Single(n => n.Node == 0).Alive);
+        before.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public void The_source_going_down_switches_to_recovery_and_its_return_switches_back()
     {
         var orchestrator = Sys.ActorOf(Orchestrator.Props(Settings));

@@ -122,6 +122,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         object[] withActors =
         [
             new RegisterNode(2, TestActor),
+            new NodeDown("hub-b", 2, "its member became unreachable", TestActor),
             new RegisterHub("hub-b", TestActor, TestActor),
             new ApplyDataset(11, Catalog, 6, 65_536, TestActor, true, ContentCodec.Deflate),
             new Roster([new RosterNode(0, TestActor, true), new RosterNode(3, TestActor, false)], [new RosterHub("hub-b", TestActor)]),

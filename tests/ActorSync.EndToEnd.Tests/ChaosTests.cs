@@ -8,23 +8,24 @@ public sealed class ChaosTests
     {
         using var temp = new TempDirectory();
 
-        var chaos = CliRunner.Run(TimeSpan.FromMinutes(15), "chaos", "--seed", "2026", "--sample", "6", "--out", temp.Path);
+        var chaos = CliRunner.Run(TimeSpan.FromMinutes(15), "chaos", "--seed", "2026", "--sample", "8", "--out", temp.Path);
 
         Assert.True(chaos.ExitCode == 0, chaos.ToString());
         var lines = File.ReadAllLines(Path.Combine(temp.Path, "chaos.csv"));
         var header = lines[0].Split(',');
         var cells = lines.Skip(1).Select(line => header.Zip(ParseCsv(line)).ToDictionary(p => p.Item1, p => p.Item2)).ToList();
-        Assert.Equal(6, cells.Count);
+        Assert.Equal(8, cells.Count);
         Assert.All(cells, cell =>
         {
             Assert.Equal("0", cell["rows_lost"]);
             Assert.Contains(cell["outcome"], new[] { "verified", "refused" });
         });
-        // The sample takes process, packet and operator faults in turn.
+        // The sample takes correlated, operator, packet and process faults in turn; correlated ones on K = 5, r = 3.
+        Assert.Contains(cells, c => c["fault"] is "kill-2-nodes" or "kill-2-nodes-0.5s" or "kill-2-nodes-1s" or "kill-2-nodes-2s" or "kill-node-and-orchestrator");
         Assert.Contains(cells, c => c["phase"] == "operator");
         Assert.Contains(cells, c => c["fault"] is "flip" or "truncate" or "duplicate" or "reorder" or "wrong-coefficients" or "unknown-message");
         Assert.Contains(cells, c => c["fault"] is "kill-node" or "kill-hub-b" or "kill-hub-c" or "kill-orchestrator" or "stop-source" or "partition-node" or "restart-node");
-        Assert.Contains("6 passed, 0 failed; rows lost 0; seed 2026", chaos.Stdout);
+        Assert.Contains("8 passed, 0 failed; rows lost 0; seed 2026", chaos.Stdout);
     }
 
     [Theory]

@@ -77,7 +77,7 @@ public sealed class HubSupervisor : ReceiveActor, IWithTimers
             _down.Add(node);
             var reason = terminated.AddressTerminated ? "its member became unreachable" : "its actor stopped";
             _log.Warning("hub {0}: node {1} is down ({2})", _hub, node + 1, reason);
-            _reportTo.Tell(new NodeDown(_hub, node, reason));
+            _reportTo.Tell(new NodeDown(_hub, node, reason, terminated.ActorRef));
         });
         Receive<GetHubStatus>(_ => Sender.Tell(new HubStatus(_hub, _database, _healthy == true, _lastError,
             _watched.Values.Order().ToArray(), _down.ToArray())));

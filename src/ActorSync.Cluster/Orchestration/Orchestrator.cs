@@ -30,6 +30,7 @@ public sealed class Orchestrator : ReceiveActor
     private readonly HashSet<Address> _unreachable = [];
     private readonly Dictionary<int, IActorRef> _nodes = new();
     private readonly Dictionary<int, IActorRef> _everRegistered = new();
+    private readonly Dictionary<int, IActorRef> _returnHandled = new();
     private readonly Dictionary<string, (IActorRef Supervisor, IActorRef Worker)> _hubs = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _waiting = [];
     private string _mode = Normal;
@@ -86,7 +87,14 @@ public sealed class Orchestrator : ReceiveActor
         Receive<RegisterNode>(Register);
         Receive<NodeDown>(down =>
         {
+            if (down.Actor is not null && _everRegistered.TryGetValue(down.Node, out var current) && !current.Equals(down.Actor))
+            {
+                // Its restart registered first: the new incarnation stays, and is not lost from the running cycle.
+                _log.Info("node {0}: an earlier incarnation is down ({1}); the one registered now stays", down.Node + 1, down.Reason);
+                return;
+            }
             _nodesDown.Add(down.Node);
+            _returnHandled.Remove(down.Node);
             _nodes.Remove(down.Node);
             _cycle?.Tell(new CycleNodeLost(down.Node, down.Reason)); // the running cycle stops waiting on it
             _log.Warning("node {0} is down ({1}, reported by {2})", down.Node + 1, down.Reason, down.Hub);
@@ -94,9 +102,7 @@ public sealed class Orchestrator : ReceiveActor
         Receive<NodeUp>(up =>
         {
             _nodesDown.Remove(up.Node);
-            _log.Info("node {0} is back (reported by {1})", up.Node + 1, up.Hub);
-            if (_settings.RepairWhenNodeReturns && _dataset is not null)
-                Schedule(_mode == Normal ? "repair" : "recovery", StartSync.OneWay, requester: null);
+            Returned(up.Node, $"reported by {up.Hub}");
         });
         // The failure detector's verdict, seconds before a frozen or cut-off node is downed: the running cycle stops
         // waiting on it now, and no new cycle counts on it while it stays unreachable.
@@ -173,6 +179,9 @@ public sealed class Orchestrator : ReceiveActor
     private void Register(RegisterNode node)
     {
         if (_nodes.TryGetValue(node.Node, out var known) && known.Equals(node.Ref)) return;
+        // A new incarnation that nobody reported down: it restarted while Hub B's supervisor, which reports returns,
+        // was itself down or restarting (the new supervisor never knew the old actor). It may have lost what it held.
+        bool unseenRestart = _everRegistered.TryGetValue(node.Node, out var earlier) && !earlier.Equals(node.Ref) && !_nodesDown.Contains(node.Node);
         if (node.Node >= _settings.Nodes)
             _log.Warning("node {0} registered, but the placement has {1} nodes (actorsync.orchestrator.nodes); it is ignored", node.Node + 1, _settings.Nodes);
         _nodes[node.Node] = node.Ref;
@@ -180,6 +189,18 @@ public sealed class Orchestrator : ReceiveActor
         _log.Info("node {0} registered ({1})", node.Node + 1, node.Ref.Path);
         // Hub B's supervisor owns the node group: it watches each node and reports NodeDown / NodeUp.
         if (_hubs.TryGetValue(_settings.SourceHub, out var source)) source.Supervisor.Tell(new WatchNode(node.Node, node.Ref));
+        if (unseenRestart) Returned(node.Node, "a new incarnation registered");
+    }
+
+    /// <summary>A node is back: repair it (or recover, with the source down), once per incarnation however many report it.</summary>
+    private void Returned(int node, string how)
+    {
+        if (!_everRegistered.TryGetValue(node, out var incarnation)) return;
+        if (_returnHandled.TryGetValue(node, out var handled) && handled.Equals(incarnation)) return;
+        _returnHandled[node] = incarnation;
+        _log.Info("node {0} is back ({1})", node + 1, how);
+        if (_settings.RepairWhenNodeReturns && _dataset is not null)
+            Schedule(_mode == Normal ? "repair" : "recovery", StartSync.OneWay, requester: null);
     }
 
     /// <summary>Runs a cycle now, or after the running one. Requests made meanwhile share the next cycle.</summary>

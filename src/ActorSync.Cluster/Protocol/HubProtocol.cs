@@ -10,7 +10,8 @@ public interface IHubProtocol;
 /// <summary>Watch this node actor: report when it dies, and again when a node with this number comes back.</summary>
 public sealed record WatchNode(int Node, IActorRef Ref) : IHubProtocol;
 
-public sealed record NodeDown(string Hub, int Node, string Reason) : IHubProtocol;
+/// <summary>The node's actor <paramref name="Actor"/> died: a report about an older incarnation than the one registered is stale.</summary>
+public sealed record NodeDown(string Hub, int Node, string Reason, IActorRef? Actor = null) : IHubProtocol;
 
 public sealed record NodeUp(string Hub, int Node) : IHubProtocol;
 
