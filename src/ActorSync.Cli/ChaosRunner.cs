@@ -60,7 +60,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
 
     private async Task<ChaosResult> FaultAsync(ChaosScenario scenario)
     {
-        var nodes = Enumerable.Range(1, cluster.Nodes).Select(n => $"node-{n}").ToArray();
+        var nodes = NodeNames();
         string victim = nodes[_random.Next(nodes.Length)];
         bool reverse = scenario.Phase == "reverse";
         var reverseEdits = reverse ? EditDestination() : [];
@@ -177,7 +177,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         else
         {
             // Another member than the one being rebuilt takes the fault, while the rebuild runs.
-            var others = Enumerable.Range(1, cluster.Nodes).Select(n => $"node-{n}").Where(n => n != victim).ToArray();
+            var others = NodeNames(except: victim);
             fired.Action = FireAsync(scenario.Fault, others[_random.Next(others.Length)], fired);
         }
         try
@@ -194,6 +194,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
     private Task FireAsync(string fault, string node, Fired fired)
     {
         fired.Clock = Stopwatch.StartNew();
+        if (ChaosMatrix.NeedsWideCluster(fault)) return KillTogetherAsync(fault, node, fired);
         fired.Victim = fault switch
         {
             "kill-hub-b" => "hub-b",
@@ -202,7 +203,6 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
             "stop-source" => "the source",
             _ => node,
         };
-        if (ChaosMatrix.NeedsWideCluster(fault)) return KillTogetherAsync(fault, node, fired);
         fired.Victims.Add(fired.Victim);
         say($"  fault: {fault} at {fired.Victim}");
         switch (fault)
@@ -229,7 +229,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
     /// <summary>Two members killed with -9, together or a set time apart: two nodes, or a node and the orchestrator.</summary>
     private async Task KillTogetherAsync(string fault, string node, Fired fired)
     {
-        var others = Enumerable.Range(1, cluster.Nodes).Select(n => $"node-{n}").Where(n => n != node).ToArray();
+        var others = NodeNames(except: node);
         string second = fault == "kill-node-and-orchestrator" ? "orchestrator" : others[_random.Next(others.Length)];
         var apart = ChaosMatrix.SecondKillAfter(fault);
         fired.Victim = $"{node}+{second}";
@@ -477,6 +477,9 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
     }
 
     private static string Describe(ChaosScenario scenario) => ChaosMatrix.Describe(scenario.Fault);
+
+    private string[] NodeNames(string? except = null) =>
+        Enumerable.Range(1, cluster.Nodes).Select(n => $"node-{n}").Where(n => n != except).ToArray();
 
     private static int ClosedPort()
     {

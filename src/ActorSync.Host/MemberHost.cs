@@ -7,7 +7,6 @@ using ActorSync.Data;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Sqlite;
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
 using Prometheus;
@@ -56,7 +55,6 @@ public sealed class MemberHost : IAsyncDisposable
         var config = ClusterConfig.Compose(
             overrides ?? Config.Empty,
             ConfigurationFactory.ParseString($"akka.loggers = [\"{typeof(StructuredLogger).AssemblyQualifiedName}\"]"),
-            tls is null ? Config.Empty : MemberTls.Hocon,
             journal,
             ClusterConfig.ForMember(settings.ClusterRole));
 
@@ -74,9 +72,7 @@ public sealed class MemberHost : IAsyncDisposable
             }
         }
 
-        if (tls is not null) config = MemberTls.SeedsOverTls(config).WithFallback(config);
-        var bootstrap = BootstrapSetup.Create().WithConfig(config);
-        var system = ActorSystem.Create("actorsync", tls is null ? ActorSystemSetup.Create(bootstrap) : bootstrap.And(tls.Setup));
+        var system = ActorSystem.Create("actorsync", MemberTls.SystemSetup(config, tls));
         var host = new MemberHost(system, settings, metrics);
         try
         {

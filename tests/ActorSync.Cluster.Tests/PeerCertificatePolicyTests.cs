@@ -7,22 +7,14 @@ namespace ActorSync.Cluster.Tests;
 /// <summary>The policy every member applies to its peers' certificates, without Akka or sockets.</summary>
 public sealed class PeerCertificatePolicyTests : IDisposable
 {
-    private readonly TempDirectory _temp = new();
-    private readonly TestCertificates _ca;
-    private readonly TestCertificates _otherCa;
-
-    public PeerCertificatePolicyTests()
-    {
-        _ca = new TestCertificates(_temp.Path, "cluster-ca");
-        _otherCa = new TestCertificates(_temp.Path, "other-ca");
-    }
+    private readonly CertificateAuthorities _authorities = new();
 
     [Fact]
     public void A_certificate_of_the_cluster_CA_is_accepted_and_one_of_another_CA_is_refused_even_if_the_stack_saw_no_error()
     {
-        var policy = new PeerCertificatePolicy(Roots(_ca), [], validateHostname: true);
-        using var member = Valid(_ca, "node-1");
-        using var stranger = Valid(_otherCa, "node-1");
+        var policy = new PeerCertificatePolicy(Roots(_authorities.Cluster), [], validateHostname: true);
+        using var member = Valid(_authorities.Cluster, "node-1");
+        using var stranger = Valid(_authorities.Other, "node-1");
 
         Assert.True(policy.Judge(member, null, SslPolicyErrors.RemoteCertificateChainErrors).Accepted);
         var refused = policy.Judge(stranger, null, SslPolicyErrors.None);
@@ -33,16 +25,16 @@ public sealed class PeerCertificatePolicyTests : IDisposable
     [Fact]
     public void A_name_mismatch_refuses_only_when_hostname_validation_is_on()
     {
-        using var member = Valid(_ca, "node-1");
-        Assert.False(new PeerCertificatePolicy(Roots(_ca), [], validateHostname: true).Judge(member, null, SslPolicyErrors.RemoteCertificateNameMismatch).Accepted);
-        Assert.True(new PeerCertificatePolicy(Roots(_ca), [], validateHostname: false).Judge(member, null, SslPolicyErrors.RemoteCertificateNameMismatch).Accepted);
+        using var member = Valid(_authorities.Cluster, "node-1");
+        Assert.False(new PeerCertificatePolicy(Roots(_authorities.Cluster), [], validateHostname: true).Judge(member, null, SslPolicyErrors.RemoteCertificateNameMismatch).Accepted);
+        Assert.True(new PeerCertificatePolicy(Roots(_authorities.Cluster), [], validateHostname: false).Judge(member, null, SslPolicyErrors.RemoteCertificateNameMismatch).Accepted);
     }
 
     [Fact]
     public void A_missing_or_expired_certificate_is_refused()
     {
-        var policy = new PeerCertificatePolicy(Roots(_ca), [], validateHostname: true);
-        using var expired = _ca.Issue("node-1", [], DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1));
+        var policy = new PeerCertificatePolicy(Roots(_authorities.Cluster), [], validateHostname: true);
+        using var expired = _authorities.Cluster.Issue("node-1", [], DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1));
 
         Assert.False(policy.Judge(null, null, SslPolicyErrors.RemoteCertificateNotAvailable).Accepted);
         Assert.Contains("not now", policy.Judge(expired, null, SslPolicyErrors.None).Reason);
@@ -51,8 +43,8 @@ public sealed class PeerCertificatePolicyTests : IDisposable
     [Fact]
     public void Pinned_thumbprints_accept_exactly_the_pinned_certificates_in_any_common_spelling()
     {
-        using var pinned = Valid(_otherCa, "node-1");
-        using var other = Valid(_otherCa, "node-2");
+        using var pinned = Valid(_authorities.Other, "node-1");
+        using var other = Valid(_authorities.Other, "node-2");
         var colons = string.Join(":", PeerCertificatePolicy.Thumbprint(pinned).Chunk(2).Select(pair => new string(pair))).ToLowerInvariant();
         var policy = new PeerCertificatePolicy([], [colons], validateHostname: true);
 
@@ -77,10 +69,5 @@ public sealed class PeerCertificatePolicyTests : IDisposable
     private static X509Certificate2 Valid(TestCertificates ca, string member) =>
         ca.Issue(member, [], DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
 
-    public void Dispose()
-    {
-        _ca.Dispose();
-        _otherCa.Dispose();
-        _temp.Dispose();
-    }
+    public void Dispose() => _authorities.Dispose();
 }

@@ -1,7 +1,6 @@
 using System.Net.Security;
 using ActorSync.Cluster.Security;
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Configuration;
 
 namespace ActorSync.Cluster.Tests;
@@ -14,15 +13,7 @@ namespace ActorSync.Cluster.Tests;
 public sealed class TlsClusterTests : IDisposable
 {
     private const string Password = "tls-test-password";
-    private readonly TempDirectory _temp = new();
-    private readonly TestCertificates _ca;
-    private readonly TestCertificates _otherCa;
-
-    public TlsClusterTests()
-    {
-        _ca = new TestCertificates(_temp.Path, "cluster-ca");
-        _otherCa = new TestCertificates(_temp.Path, "other-ca");
-    }
+    private readonly CertificateAuthorities _authorities = new();
 
     [Fact]
     public async Task Members_with_the_cluster_CA_join_and_one_from_another_CA_or_without_TLS_is_refused()
@@ -31,15 +22,15 @@ public sealed class TlsClusterTests : IDisposable
         try
         {
             foreach (var (role, member) in new[] { ("seed", "seed"), ("node", "node-1") })
-                systems.Add(Member(role, Settings(_ca.IssueMember(member, Password), _ca.CaPemPath)));
+                systems.Add(Member(role, Settings(_authorities.Cluster.IssueMember(member, Password), _authorities.Cluster.CaPemPath)));
             var seed = Akka.Cluster.Cluster.Get(systems[0]).SelfAddress;
             foreach (var system in systems) Akka.Cluster.Cluster.Get(system).Join(seed);
             await AwaitUpAsync(systems[0], 2, TimeSpan.FromSeconds(30));
 
             // It trusts both CAs, so it accepts the seed (and its own certificate); the seed must refuse it.
-            var bothCas = _temp.File("both-cas.crt");
-            File.WriteAllText(bothCas, File.ReadAllText(_ca.CaPemPath) + File.ReadAllText(_otherCa.CaPemPath));
-            var intruder = Member("node", Settings(_otherCa.IssueMember("node-2", Password), bothCas));
+            var bothCas = _authorities.Temp.File("both-cas.crt");
+            File.WriteAllText(bothCas, File.ReadAllText(_authorities.Cluster.CaPemPath) + File.ReadAllText(_authorities.Other.CaPemPath));
+            var intruder = Member("node", Settings(_authorities.Other.IssueMember("node-2", Password), bothCas));
             var plain = Member("node", null);
             systems.Add(intruder);
             systems.Add(plain);
@@ -63,8 +54,8 @@ public sealed class TlsClusterTests : IDisposable
         var systems = new List<ActorSystem>();
         try
         {
-            systems.Add(Member("seed", Settings(_ca.IssueMember("seed", Password, "elsewhere.example"), _ca.CaPemPath)));
-            systems.Add(Member("node", Settings(_ca.IssueMember("node-1", Password), _ca.CaPemPath)));
+            systems.Add(Member("seed", Settings(_authorities.Cluster.IssueMember("seed", Password, "elsewhere.example"), _authorities.Cluster.CaPemPath)));
+            systems.Add(Member("node", Settings(_authorities.Cluster.IssueMember("node-1", Password), _authorities.Cluster.CaPemPath)));
             var seed = Akka.Cluster.Cluster.Get(systems[0]).SelfAddress;
             Akka.Cluster.Cluster.Get(systems[0]).Join(seed);
             await AwaitUpAsync(systems[0], 1, TimeSpan.FromSeconds(30));
@@ -84,9 +75,9 @@ public sealed class TlsClusterTests : IDisposable
     [Fact]
     public void Each_member_reads_its_own_certificate_through_the_member_placeholder()
     {
-        _ca.IssueMember("node-3", Password);
+        _authorities.Cluster.IssueMember("node-3", Password);
         var settings = ConfigurationFactory.ParseString($$"""
-            actorsync.member.tls { certificate = {{Quote(Path.Combine(_temp.Path, "{member}.pfx"))}}, password = "{{Password}}", ca = {{Quote(_ca.CaPemPath)}} }
+            actorsync.member.tls { certificate = {{Quote(Path.Combine(_authorities.Temp.Path, "{member}.pfx"))}}, password = "{{Password}}", ca = {{Quote(_authorities.Cluster.CaPemPath)}} }
             """);
 
         var tls = MemberTls.From(settings, "node-3");
@@ -99,15 +90,15 @@ public sealed class TlsClusterTests : IDisposable
     [Fact]
     public void Settings_that_would_trust_any_peer_or_cannot_be_read_are_refused_by_name()
     {
-        var certificate = _ca.IssueMember("node-1", Password);
+        var certificate = _authorities.Cluster.IssueMember("node-1", Password);
         var cases = new (string Hocon, string[] Named)[]
         {
             ($"certificate = {Quote(certificate)}, password = \"{Password}\"", ["ACTORSYNC_TLS_CA", "ACTORSYNC_TLS_PEERS"]),
-            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = {Quote(_ca.CaPemPath)}, suppress-validation = on", ["suppress-validation", "make-certs.sh"]),
-            ($"certificate = {Quote(certificate)}, password = \"wrong\", ca = {Quote(_ca.CaPemPath)}", ["ACTORSYNC_TLS_PASSWORD", certificate]),
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = {Quote(_authorities.Cluster.CaPemPath)}, suppress-validation = on", ["suppress-validation", "make-certs.sh"]),
+            ($"certificate = {Quote(certificate)}, password = \"wrong\", ca = {Quote(_authorities.Cluster.CaPemPath)}", ["ACTORSYNC_TLS_PASSWORD", certificate]),
             ("certificate = \"/nonexistent/member.pfx\"", ["ACTORSYNC_TLS_CERT", "/nonexistent/member.pfx"]),
             ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = \"/nonexistent/ca.crt\"", ["ACTORSYNC_TLS_CA", "/nonexistent/ca.crt"]),
-            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = {Quote(_otherCa.CaPemPath)}", ["ACTORSYNC_TLS_CERT", "its own peers"]),
+            ($"certificate = {Quote(certificate)}, password = \"{Password}\", ca = {Quote(_authorities.Other.CaPemPath)}", ["ACTORSYNC_TLS_CERT", "its own peers"]),
             ($"certificate = {Quote(certificate)}, password = \"{Password}\", pinned-thumbprints = [\"abc\"]", ["ACTORSYNC_TLS_PEERS", "abc"]),
         };
         foreach (var (hocon, named) in cases)
@@ -125,8 +116,7 @@ public sealed class TlsClusterTests : IDisposable
     private static ActorSystem Member(string role, Config? tlsSettings)
     {
         var tls = tlsSettings is null ? null : MemberTls.From(tlsSettings, role);
-        var bootstrap = BootstrapSetup.Create().WithConfig(ClusterConfig.Compose(tls is null ? Config.Empty : MemberTls.Hocon, ClusterConfig.ForMember(role)));
-        return ActorSystem.Create("actorsync", tls is null ? ActorSystemSetup.Create(bootstrap) : bootstrap.And(tls.Setup));
+        return ActorSystem.Create("actorsync", MemberTls.SystemSetup(ClusterConfig.Compose(ClusterConfig.ForMember(role)), tls));
     }
 
     private static Task JoinAndWatch(ActorSystem system, Address seed)
@@ -151,10 +141,5 @@ public sealed class TlsClusterTests : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _ca.Dispose();
-        _otherCa.Dispose();
-        _temp.Dispose();
-    }
+    public void Dispose() => _authorities.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Event;
@@ -25,14 +26,24 @@ public sealed class MemberTls
     public X509Certificate2 Certificate { get; }
     public PeerCertificatePolicy Policy { get; }
 
-    /// <summary>Turns TLS on in the transport; the certificate and the validation come with <see cref="Setup"/>.</summary>
-    public static Config Hocon { get; } = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true");
+    /// <summary>
+    /// The actor system's setup for a member's config: as it is without TLS; with TLS, the transport's TLS turned on
+    /// (certificate and validation in <see cref="Setup"/>) and the seeds read over TLS.
+    /// </summary>
+    public static ActorSystemSetup SystemSetup(Config config, MemberTls? tls)
+    {
+        if (tls is null) return ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        var withTls = SeedsOverTls(config).WithFallback(config).WithFallback(EnableSsl);
+        return BootstrapSetup.Create().WithConfig(withTls).And(tls.Setup);
+    }
+
+    private static readonly Config EnableSsl = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.enable-ssl = true");
 
     /// <summary>
     /// Over TLS Akka's addresses read akka.ssl.tcp://; seeds written akka.tcp:// (as in docker/cluster.env) are
-    /// rewritten, so one settings file serves a cluster with TLS and one without. Layer it above the member's config.
+    /// rewritten, so one settings file serves a cluster with TLS and one without.
     /// </summary>
-    public static Config SeedsOverTls(Config memberConfig)
+    private static Config SeedsOverTls(Config memberConfig)
     {
         var seeds = (memberConfig.GetStringList("akka.cluster.seed-nodes") ?? [])
             .Select(seed => seed.StartsWith(PlainScheme, StringComparison.Ordinal) ? TlsScheme + seed[PlainScheme.Length..] : seed);
@@ -43,7 +54,7 @@ public sealed class MemberTls
     private const string TlsScheme = "akka.ssl.tcp://";
 
     /// <summary>The transport's TLS setup: mutual authentication, and every peer judged by <see cref="Policy"/>.</summary>
-    public Setup Setup => new DotNettySslSetup(Certificate, suppressValidation: false, requireMutualAuthentication: true,
+    private Setup Setup => new DotNettySslSetup(Certificate, suppressValidation: false, requireMutualAuthentication: true,
         validateCertificateHostname: Policy.ValidateHostname,
         customValidator: (peer, chain, remote, errors, log) =>
         {
