@@ -56,6 +56,9 @@ public interface ISourceSnapshot : IAsyncDisposable
 
     /// <summary>As <see cref="ISyncSource.ReadWatermarkAsync"/>, inside this snapshot.</summary>
     Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default);
+
+    /// <summary>The binlog position this snapshot sees up to (FILE:OFFSET), or empty where the source has none.</summary>
+    Task<string> ReadLogPositionAsync(CancellationToken cancellation = default) => Task.FromResult("");
 }
 
 /// <summary>

@@ -3,7 +3,7 @@ using ActorSync.Data.MySql;
 namespace ActorSync.TestSupport;
 
 /// <summary>A real mariadbd per test class or collection (see <see cref="LocalMariaDb"/>): it fails, never skips, when MariaDB is missing.</summary>
-public sealed class MariaDbServer : IAsyncLifetime
+public class MariaDbServer : IAsyncLifetime
 {
     private LocalMariaDb? _server;
 
@@ -16,7 +16,10 @@ public sealed class MariaDbServer : IAsyncLifetime
 
     public string ConnectionString(string database = "") => Server.ConnectionString(database);
 
-    public async Task InitializeAsync() => _server = await LocalMariaDb.StartNewAsync();
+    /// <summary>Whether the server writes a ROW binlog (change capture tests).</summary>
+    protected virtual bool BinaryLog => false;
+
+    public async Task InitializeAsync() => _server = await LocalMariaDb.StartNewAsync(BinaryLog);
 
     public Task StopAsync() => Server.StopAsync();
 
@@ -30,4 +33,10 @@ public sealed class MariaDbServer : IAsyncLifetime
     {
         if (_server is not null) await _server.DisposeAsync();
     }
+}
+
+/// <summary>A real mariadbd with <c>--log-bin --binlog-format=ROW --binlog-row-image=FULL</c>, for change capture.</summary>
+public sealed class BinlogMariaDbServer : MariaDbServer
+{
+    protected override bool BinaryLog => true;
 }

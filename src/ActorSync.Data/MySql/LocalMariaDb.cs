@@ -39,9 +39,12 @@ public sealed class LocalMariaDb : IAsyncDisposable
     /// <summary>Whether mariadbd and mariadb-install-db are installed here.</summary>
     public static bool IsInstalled => Find("mariadbd", "/usr/sbin/mariadbd") is not null && Find("mariadb-install-db", "/usr/bin/mariadb-install-db") is not null;
 
-    public static async Task<LocalMariaDb> StartNewAsync()
+    /// <summary>Whether the server writes a ROW-format binlog with full images (for change capture).</summary>
+    public bool BinaryLog { get; private init; }
+
+    public static async Task<LocalMariaDb> StartNewAsync(bool binaryLog = false)
     {
-        var server = new LocalMariaDb();
+        var server = new LocalMariaDb { BinaryLog = binaryLog };
         try
         {
             await server.InitializeAsync();
@@ -59,6 +62,7 @@ public sealed class LocalMariaDb : IAsyncDisposable
         var mariadbd = Find("mariadbd", "/usr/sbin/mariadbd") ?? throw new DataEdgeException(InstallHint);
         var installDb = Find("mariadb-install-db", "/usr/bin/mariadb-install-db") ?? throw new DataEdgeException(InstallHint);
         Directory.CreateDirectory(_root);
+        Directory.CreateDirectory(Path.Combine(_root, "binlog"));
         var data = Path.Combine(_root, "data");
 
         // A private tmpdir: the bootstrap's temporary tables must not meet another instance's, or a /tmp cleaner.
@@ -98,7 +102,8 @@ public sealed class LocalMariaDb : IAsyncDisposable
         _server?.Dispose();
         _server = Process.Start(new ProcessStartInfo(_mariadbd,
             $"--no-defaults --datadir={_data} --tmpdir={_tmp} --port={Port} --bind-address=127.0.0.1 --socket={Socket} --user=root " +
-            $"--skip-log-bin --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --log-error={Path.Combine(_root, "error.log")} " +
+            (BinaryLog ? $"--log-bin={Path.Combine(_root, "binlog", "mariadb-bin")} --server-id=1 --binlog-format=ROW --binlog-row-image=FULL "
+                : "--skip-log-bin ") + $"--innodb-buffer-pool-size=128M --innodb-log-file-size=64M --log-error={Path.Combine(_root, "error.log")} " +
             "--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci") { RedirectStandardOutput = true, RedirectStandardError = true })!;
         // Its log goes to error.log; the few lines before that is open are drained here, not shown on our console.
         _server.OutputDataReceived += (_, _) => { };

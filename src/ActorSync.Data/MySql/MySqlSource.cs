@@ -215,6 +215,20 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
 
         public Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default) => source.WatermarkAsync(connection, table, cancellation);
 
+        /// <summary>MariaDB reports the binlog position consistent with a WITH CONSISTENT SNAPSHOT transaction.</summary>
+        public async Task<string> ReadLogPositionAsync(CancellationToken cancellation = default)
+        {
+            await using var command = new MySqlCommand("SHOW STATUS LIKE 'binlog_snapshot_%'", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            string file = "", position = "";
+            while (await reader.ReadAsync(cancellation))
+            {
+                if (reader.GetString(0).Equals("binlog_snapshot_file", StringComparison.OrdinalIgnoreCase)) file = reader.GetString(1);
+                else if (reader.GetString(0).Equals("binlog_snapshot_position", StringComparison.OrdinalIgnoreCase)) position = reader.GetString(1);
+            }
+            return file.Length > 0 && position.Length > 0 ? $"{file}:{position}" : "";
+        }
+
         public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 
@@ -338,7 +352,9 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
 
     internal static string SelectSql(TableSchema table, bool ordered = true)
     {
-        var columns = string.Join(", ", table.Columns.Select(c => SqlIdentifier.MySql(c.Name)));
+        // FLOAT through the text protocol comes rounded to 6 digits; as a DOUBLE it comes exact, as the binlog has it.
+        var columns = string.Join(", ", table.Columns.Select(c => c.Kind == ColumnKind.Float
+            ? $"CAST({SqlIdentifier.MySql(c.Name)} AS DOUBLE) AS {SqlIdentifier.MySql(c.Name)}" : SqlIdentifier.MySql(c.Name)));
         var order = ordered && table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.MySql(c.Name))) : "";
         return $"SELECT {columns} FROM {SqlIdentifier.MySql(table.Name)}{order}";
     }
@@ -355,7 +371,7 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
                 case ColumnKind.SignedInteger: row.Signed(reader.GetInt64(i)); break;
                 case ColumnKind.UnsignedInteger: row.Unsigned(reader.GetUInt64(i)); break;
                 case ColumnKind.Decimal: row.Decimal(DecimalText.Parse(reader.GetMySqlDecimal(i).ToString(), column.Scale)); break;
-                case ColumnKind.Float: row.Float(reader.GetFloat(i)); break;
+                case ColumnKind.Float: row.Float((float)reader.GetDouble(i)); break;
                 case ColumnKind.Double: row.Double(reader.GetDouble(i)); break;
                 case ColumnKind.Text: row.Text(reader.GetString(i)); break;
                 case ColumnKind.Binary: row.Bytes(reader.GetFieldValue<byte[]>(i)); break;
