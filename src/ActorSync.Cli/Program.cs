@@ -14,6 +14,11 @@ sync.Subcommands.Add(RemoteCommands.Create("start", "Run a sync cycle on the clu
         .Concat((p.GetValue(tablePolicy) ?? []).SelectMany(t => new[] { "--table-policy", t })),
     bidirectional, policy, tablePolicy));
 sync.Subcommands.Add(RemoteCommands.Create("status", "The last cycles on the cluster: mode, bytes per link, duration, verification", "sync", "status"));
+var watch = new Option<bool>("--watch") { Description = "stay and show the lag every second (Ctrl+C leaves; capture goes on)" };
+sync.Subcommands.Add(RemoteCommands.Create("follow", "Continuous sync: snapshot, then follow the source's binlog (docs/CDC.md); returns once capture runs",
+    p => p.GetValue(watch) ? ["sync", "follow", "--watch"] : ["sync", "follow"], watch));
+sync.Subcommands.Add(RemoteCommands.Create("stop", "End continuous sync", "sync", "stop"));
+sync.Subcommands.Add(RemoteCommands.Create("lag", "Continuous sync: offsets captured, placed and applied, and the lag", "sync", "lag"));
 
 var lines = new Option<int?>("--lines") { Description = "how many lines" };
 var root = new RootCommand("actorsync: fault-tolerant, coded database synchronization")

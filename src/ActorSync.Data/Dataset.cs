@@ -34,6 +34,9 @@ public sealed class Dataset : IDisposable
     /// <summary>The schemas and each table's rows and content digest as snapshotted: what the destination must equal.</summary>
     public DatasetCatalog Catalog { get; }
 
+    /// <summary>The source's binlog position the snapshot is consistent with (FILE:OFFSET), or empty if it has none.</summary>
+    public string LogPosition { get; private init; } = "";
+
     private Dataset(IReadOnlyList<TableSchema> tables, SegmentSpool spool, IReadOnlyDictionary<string, long> rows,
         IReadOnlyDictionary<string, string?> watermarks, IReadOnlyList<string> reused, IReadOnlyList<TableSummary> summaries)
     {
@@ -74,6 +77,7 @@ public sealed class Dataset : IDisposable
             var summaries = new List<TableSummary>();
             // Every table from one snapshot: tables linked by foreign keys agree within the dataset.
             snapshot = await source.OpenSnapshotAsync(cancellation);
+            var logPosition = await snapshot.ReadLogPositionAsync(cancellation);
             for (int t = 0; t < tables.Count; t++)
             {
                 var table = tables[t];
@@ -91,7 +95,7 @@ public sealed class Dataset : IDisposable
             }
             spool.Finish();
             while (spool.TryTakeSealed(out _)) { } // the final flush's segments: the manifest describes them
-            return new Dataset(tables, spool, rows, watermarks, reused, summaries);
+            return new Dataset(tables, spool, rows, watermarks, reused, summaries) { LogPosition = logPosition };
         }
         catch
         {

@@ -36,6 +36,9 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         ("batches show", "the placement table: batch, placed on, held by, digest"),
         ("sync start [--bidirectional] [--policy P] [--table-policy T=P]...", "runs a sync cycle, with progress"),
         ("sync status", "the last cycles: kind, mode, bytes per link, duration, verification"),
+        ("sync follow [--watch]", "continuous sync: snapshot, then follow the source's binlog; returns once capture runs (--watch: shows the lag until the client leaves)"),
+        ("sync stop", "ends continuous sync (the durable offset is kept)"),
+        ("sync lag", "continuous sync: the offsets captured, placed on r nodes and applied, and the lag in ms and in row changes"),
         ("recovery status", "the current mode, mode changes and the last recoveries"),
         ("db status", "source and destination health, as the hubs see it"),
         ("log peek [--lines N]", "this member's recent log lines"),
@@ -46,7 +49,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
     ];
 
     /// <summary>Commands that change the cluster or its databases: only the admin token may run them.</summary>
-    private static readonly HashSet<string> AdminCommands = ["cluster leave", "cluster down", "cluster down-unreachable", "sync start", "fault inject"];
+    private static readonly HashSet<string> AdminCommands = ["cluster leave", "cluster down", "cluster down-unreachable", "sync start", "sync follow", "sync stop", "fault inject"];
 
     /// <summary>Whether the read-only token may run this command (it only shows).</summary>
     public static bool IsReadOnly(string[] args) => !AdminCommands.Contains(CommandWords(args));
@@ -70,6 +73,9 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
             "batches show" => BatchesAsync(),
             "sync start" => SyncStartAsync(args, cancellation),
             "sync status" => SyncStatusAsync(),
+            "sync follow" => SyncFollowAsync(args.Contains("--watch"), cancellation),
+            "sync stop" => SyncStopAsync(),
+            "sync lag" => SyncLagAsync(),
             "recovery status" => RecoveryStatusAsync(),
             "db status" => DbStatusAsync(),
             "fault inject" => FaultInjectAsync(args),
@@ -263,6 +269,56 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                 yield return Reply.Failure($"unexpected answer from the orchestrator: {other.GetType().Name}");
                 break;
         }
+    }
+
+    private async IAsyncEnumerable<Reply> SyncFollowAsync(bool watch, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        yield return Reply.Step("continuous sync: snapshot at a known binlog position, then capture", 0, 2);
+        var answer = await orchestrator.Ask<object>(StartFollow.Instance, settings.LongStepTimeout + settings.LongStepTimeout, cancellation);
+        if (answer is not FollowStarted started)
+        {
+            yield return Reply.Failure(answer is FollowRefused refused ? $"follow refused: {refused.Reason}" : $"unexpected answer from the orchestrator: {answer.GetType().Name}");
+            yield break;
+        }
+        yield return Reply.Step("continuous sync: capture runs", 2, 2);
+        yield return Reply.Line($"following the source's binlog from {started.Position}; `sync lag` shows how far behind SQLite is, `sync stop` ends it.");
+        while (watch && !cancellation.IsCancellationRequested)
+        {
+            await Task.Delay(1000, cancellation);
+            var status = await orchestrator.Ask<CdcStatus>(GetCdcStatus.Instance, Quick, cancellation);
+            yield return Reply.Line($"{DateTime.UtcNow:HH:mm:ss} lag {status.LagMillis} ms, {status.EventsBehind} row changes behind; applied {status.Applied}, {status.EventsApplied} changes" +
+                (status.Error.Length > 0 ? $"; {status.Error}" : ""));
+        }
+    }
+
+    private async IAsyncEnumerable<Reply> SyncStopAsync()
+    {
+        var answer = await orchestrator.Ask<object>(StopFollow.Instance, Quick);
+        yield return answer switch
+        {
+            FollowStopped stopped => Reply.Line($"continuous sync stopped; the durable offset {stopped.Position} is kept (`sync follow` snapshots again)."),
+            FollowRefused refused => Reply.Failure($"stop refused: {refused.Reason}"),
+            var other => Reply.Failure($"unexpected answer from the orchestrator: {other.GetType().Name}"),
+        };
+    }
+
+    private async IAsyncEnumerable<Reply> SyncLagAsync()
+    {
+        var status = await orchestrator.Ask<CdcStatus>(GetCdcStatus.Instance, Quick);
+        if (!status.Following && status.Placed.Length == 0)
+        {
+            yield return Reply.Line("continuous sync is off; `sync follow` starts it." + (status.Error.Length > 0 ? $" ({status.Error})" : ""));
+            yield break;
+        }
+        yield return Reply.Grid($"continuous sync ({(status.Following ? "following" : "stopped")})", ["stage", "binlog position", "row changes"],
+        [
+            ["captured", status.Captured, status.EventsCaptured.ToString(CultureInfo.InvariantCulture)],
+            ["placed on r nodes", status.Placed, $"{status.BatchesPlaced} batches"],
+            ["applied to SQLite", status.Applied, status.EventsApplied.ToString(CultureInfo.InvariantCulture)],
+        ]);
+        yield return Reply.Line($"lag: {status.LagMillis} ms, {status.EventsBehind} row changes behind");
+        foreach (var stopped in status.Stopped) yield return Reply.Failure($"stopped: {stopped}");
+        if (status.Error.Length > 0) yield return Reply.Failure($"capture: {status.Error}");
     }
 
     public static string Summary(CycleReport r) =>

@@ -1,4 +1,5 @@
 using ActorSync.Cluster;
+using ActorSync.Cluster.Cdc;
 using ActorSync.Cluster.Hubs;
 using ActorSync.Cluster.Nodes;
 using ActorSync.Cluster.Orchestration;
@@ -52,6 +53,8 @@ public sealed class MemberHost : IAsyncDisposable
             }
             else journal = ClusterConfig.ForNodeJournal(Path.Combine(settings.DataDirectory, $"node{settings.Node}.journal.db"));
         }
+        // Hub B journals continuous sync's durable offset.
+        if (settings.Role == "hub-b") journal = ClusterConfig.ForNodeJournal(Path.Combine(settings.DataDirectory, "hub-b.journal.db"));
         var config = ClusterConfig.Compose(
             overrides ?? Config.Empty,
             ConfigurationFactory.ParseString($"akka.loggers = [\"{typeof(StructuredLogger).AssemblyQualifiedName}\"]"),
@@ -96,6 +99,7 @@ public sealed class MemberHost : IAsyncDisposable
         var healthInterval = config.GetTimeSpan("actorsync.hub.health-interval", TimeSpan.FromSeconds(1));
         int restateEvery = config.GetInt("actorsync.hub.restate-every", 10);
         bool chaos = config.GetBoolean("actorsync.chaos.enabled", false);
+        var cdc = CdcSettings.From(config, orchestration.Redundancy);
         if (chaos) log.Warning("chaos testing is on: this member accepts `fault inject` (never in production)");
         switch (Settings.Role)
         {
@@ -114,6 +118,7 @@ public sealed class MemberHost : IAsyncDisposable
                 var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, spool, link), "source");
                 local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, source.Kind, source.PingAsync, healthInterval, proxy, restateEvery, worker),
                     orchestration.SourceHub);
+                System.ActorOf(ChangeCaptureActor.Props(source is MySqlSource ? Settings.SourceMySql : null, cdc, proxy, orchestration.DestinationHub), CdcSettings.CaptureName);
                 break;
             }
             case "hub-c":
@@ -122,6 +127,7 @@ public sealed class MemberHost : IAsyncDisposable
                 var worker = System.ActorOf(DestinationHub.Props(orchestration.DestinationHub, path, orchestration.AskTimeout), "destination");
                 local = System.ActorOf(HubSupervisor.Props(orchestration.DestinationHub, "sqlite", _ => Task.Run(() => SqliteDestination.Ping(path)),
                     healthInterval, proxy, restateEvery, worker), orchestration.DestinationHub);
+                System.ActorOf(ChangeApplyActor.Props(path, proxy, cdc), CdcSettings.ApplierName);
                 break;
             }
             case "node":
@@ -133,6 +139,7 @@ public sealed class MemberHost : IAsyncDisposable
                 var node = NodeActor.Props(Settings.Node - 1, nodeSettings, registry: proxy, front: gremlin);
                 local = System.ActorOf(NodeActor.Supervised(node, config.GetTimeSpan("actorsync.node.restart-backoff.min", TimeSpan.FromSeconds(1)),
                     config.GetTimeSpan("actorsync.node.restart-backoff.max", TimeSpan.FromSeconds(30))), $"node-{Settings.Node}");
+                System.ActorOf(NodeChangeLog.Props(Settings.Node - 1), CdcSettings.ChangeLogName(Settings.Node - 1));
             }
                 break;
         }

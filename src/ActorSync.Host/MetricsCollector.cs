@@ -31,6 +31,14 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
     private static readonly Gauge BatchesHeld = Metrics.CreateGauge("actorsync_node_batches_held", "Batches this node holds in its journaled cache.");
     private static readonly Gauge JournalBytes = Metrics.CreateGauge("actorsync_node_journal_bytes", "Size of this node's journal file(s).");
 
+    private static readonly Histogram CdcLag = Metrics.CreateHistogram("actorsync_cdc_lag_seconds",
+        "Continuous sync: from a transaction's commit at the source (binlog timestamp, 1 s resolution) to its commit in SQLite.",
+        new HistogramConfiguration { Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60] });
+    private static readonly Counter CdcEvents = Metrics.CreateCounter("actorsync_cdc_events_total", "Continuous sync: row changes applied to SQLite (rate() gives events per second).");
+    private static readonly Gauge CdcOffset = Metrics.CreateGauge("actorsync_cdc_offset", "Continuous sync: binlog offset within its file, by stage (captured, placed, applied).",
+        new GaugeConfiguration { LabelNames = ["stage", "file"] });
+    private static readonly Gauge CdcBehind = Metrics.CreateGauge("actorsync_cdc_events_behind", "Continuous sync: row changes captured and not yet applied.");
+
     private sealed record Poll
     {
         public static readonly Poll Instance = new();
@@ -61,6 +69,7 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
                     break;
                 case "hub-b" or "hub-c":
                     local?.Tell(GetHubStatus.Instance);
+                    if (role == "hub-b") Context.ActorSelection("/user/" + Cluster.Cdc.CdcSettings.CaptureName).Tell(GetCdcStatus.Instance);
                     break;
             }
         });
@@ -91,7 +100,30 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
             JournalBytes.Set(Math.Max(0, holdings.JournalBytes));
         });
         Receive<HubStatus>(hub => DatabaseHealthy.WithLabels(hub.Hub).Set(hub.DatabaseHealthy ? 1 : 0));
+        Receive<Cluster.Cdc.ChangesAppliedEvent>(applied =>
+        {
+            CdcEvents.Inc(applied.Rows);
+            foreach (var lag in applied.LagSeconds) CdcLag.Observe(lag);
+            SetOffset("applied", applied.Position);
+        });
+        Receive<CdcStatus>(status =>
+        {
+            SetOffset("captured", status.Captured);
+            SetOffset("placed", status.Placed);
+            CdcBehind.Set(status.EventsBehind);
+        });
     }
 
-    protected override void PreStart() => Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.FromSeconds(1));
+    private static void SetOffset(string stage, string position)
+    {
+        if (position.Length == 0) return;
+        var at = ActorSync.Binlog.BinlogPosition.Parse(position);
+        CdcOffset.WithLabels(stage, at.File).Set(at.Offset);
+    }
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.FromSeconds(1));
+        Context.System.EventStream.Subscribe(Self, typeof(Cluster.Cdc.ChangesAppliedEvent));
+    }
 }

@@ -12,7 +12,7 @@ namespace ActorSync.EndToEnd.Tests;
 /// </summary>
 public class LauncherCluster : IAsyncLifetime
 {
-    private readonly MariaDbServer _mariadb = new();
+    private MariaDbServer? _server;
     private Process? _launcher;
     private readonly List<string> _output = [];
 
@@ -20,10 +20,16 @@ public class LauncherCluster : IAsyncLifetime
     public string StateDirectory => Temp.Path;
     public string MySql { get; private set; } = "";
 
+    /// <summary>Whether the source writes a ROW binlog (continuous sync tests).</summary>
+    protected virtual bool BinaryLog => false;
+
+    public MariaDbServer MariaDb => _server ?? throw new InvalidOperationException("the cluster has not started.");
+
     public async Task InitializeAsync()
     {
-        await _mariadb.InitializeAsync();
-        MySql = await _mariadb.CreateDatabaseAsync("bank");
+        _server = BinaryLog ? new BinlogMariaDbServer() : new MariaDbServer();
+        await _server.InitializeAsync();
+        MySql = await _server.CreateDatabaseAsync("bank");
         await BankSeeder.SeedAsync(new MySqlSource(MySql), "bank", BankRow.ReadCsv(RepoData.File("bank.csv")), replace: true);
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -88,7 +94,7 @@ public class LauncherCluster : IAsyncLifetime
             }
         }
         _launcher?.Dispose();
-        await _mariadb.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
         Temp.Dispose();
     }
 }

@@ -186,7 +186,7 @@ public sealed class SourceHub : ReceiveActor
         long rows = done.Snapshot.RowsPerTable.Values.Sum();
         _log.Info($"hub {_hub}: dataset {done.Dataset} snapshotted and streamed: {rows} rows in {done.Snapshot.BatchCount} batches of " +
                   $"{done.Snapshot.Manifest.BatchSize} bytes ({done.Snapshot.Manifest.SegmentCount} segments each), {done.Millis} ms ({done.DiscoveredMillis} ms of it discovering the tables)");
-        done.Requester.Tell(new SnapshotPrepared(_hub, done.Dataset, done.Snapshot.Manifest.Encode(), done.Snapshot.Catalog.Encode(), rows, done.Millis));
+        done.Requester.Tell(new SnapshotPrepared(_hub, done.Dataset, done.Snapshot.Manifest.Encode(), done.Snapshot.Catalog.Encode(), rows, done.Millis, done.Snapshot.LogPosition));
     }
 
     /// <summary>Spooled batches, whole and padded, for the gap fill: a node lacks them and no live peer holds them.</summary>

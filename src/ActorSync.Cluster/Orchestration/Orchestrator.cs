@@ -1,3 +1,4 @@
+using ActorSync.Cluster.Cdc;
 using ActorSync.Cluster.Protocol;
 using Akka.Actor;
 using Akka.Cluster;
@@ -15,7 +16,7 @@ namespace ActorSync.Cluster.Orchestration;
 /// <see cref="SyncCycle"/> at a time: on request, on entering recovery, and when a node comes back. It relays
 /// B → C and C → B through the cycles, and keeps the last cycle reports.
 /// </summary>
-public sealed class Orchestrator : ReceiveActor
+public sealed class Orchestrator : ReceiveActor, IWithTimers
 {
     public const string Normal = "normal";
     public const string Recovery = "recovery";
@@ -44,6 +45,14 @@ public sealed class Orchestrator : ReceiveActor
     private CycleProgress _progress = CycleProgress.Idle;
     private int _cycleNumber;
     private (string Kind, StartSync Request, List<IActorRef> Requesters)? _next;
+    private readonly List<IActorRef> _followRequesters = [];
+    private bool _followPending;
+    private int _followAfterCycle;
+    private string? _followArming;
+    private bool _following;
+    private sealed record RefreshCache;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(OrchestratorSettings settings) => Akka.Actor.Props.Create(() => new Orchestrator(settings));
 
@@ -147,14 +156,113 @@ public sealed class Orchestrator : ReceiveActor
         {
             if (Sender.Equals(_cycle)) _progress = progress;
         });
+        Receive<StartFollow>(_ => StartFollowing(Sender));
+        Receive<CaptureNeedsSnapshot>(needs =>
+        {
+            _log.Warning("continuous sync needs a new snapshot: {0}", needs.Reason);
+            _following = false;
+            StartFollowing(null);
+        });
+        Receive<FollowReady>(ready =>
+        {
+            if (_followArming != ready.Position) return; // a reset after a newer snapshot, not a start
+            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(new BeginCapture(ready.Position, _dataset!.Catalog));
+            else RefuseFollow($"hub {_settings.SourceHub} is not registered");
+        });
+        Receive<CaptureRunning>(running =>
+        {
+            _following = true;
+            if (_followArming is null || running.From != _followArming) return;
+            _followArming = null;
+            foreach (var requester in _followRequesters) requester.Tell(new FollowStarted(running.From));
+            _followRequesters.Clear();
+        });
+        Receive<FollowRefused>(refused => RefuseFollow(refused.Reason));
+        Receive<StopFollow>(stop =>
+        {
+            _following = false;
+            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(stop, Sender);
+            else Sender.Tell(new FollowRefused($"hub {_settings.SourceHub} is not registered; its capture cannot be reached"));
+        });
+        Receive<GetCdcStatus>(status =>
+        {
+            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(status, Sender);
+            else Sender.Tell(new CdcStatus(false, "", "", "", 0, 0, 0, 0, 0, [], $"hub {_settings.SourceHub} is not registered"));
+        });
+        Receive<RefreshCache>(_ =>
+        {
+            // While following, a fresh dataset lets the nodes compact their change logs into the batch cache.
+            if (_following && _cycle is null && _mode == Normal) Schedule("sync", StartSync.OneWay, requester: null);
+        });
         Receive<GetRoster>(_ => Sender.Tell(new Roster(
             _everRegistered.OrderBy(n => n.Key).Select(n => new RosterNode(n.Key, n.Value, Usable(n.Key))).ToArray(),
             _hubs.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RosterHub(h.Key, h.Value.Supervisor)).ToArray())));
     }
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.MemberRemoved));
+        var refresh = Context.System.Settings.Config.GetTimeSpan("actorsync.cdc.refresh-every", TimeSpan.FromMinutes(10));
+        Timers.StartPeriodicTimer("refresh-cache", new RefreshCache(), refresh);
+    }
+
+    /// <summary>A hub member's continuous-sync actor, by name, or null if the hub is not registered.</summary>
+    private ActorSelection? Cdc(string hub, string name) =>
+        _hubs.TryGetValue(hub, out var known) ? Context.ActorSelection(new RootActorPath(known.Worker.Path.Address) / "user" / name) : null;
+
+    /// <summary>Continuous sync starts with a verified snapshot cycle at a known binlog position (see <see cref="Finished"/>).</summary>
+    private void StartFollowing(IActorRef? requester)
+    {
+        foreach (var hub in new[] { _settings.SourceHub, _settings.DestinationHub })
+            if (!_hubs.ContainsKey(hub))
+            {
+                requester?.Tell(new FollowRefused($"hub {hub} is not registered; start it first (actorsync cluster show)"));
+                return;
+            }
+        if (_mode == Recovery)
+        {
+            requester?.Tell(new FollowRefused("the source database is down (recovery mode); continuous sync starts once it is back"));
+            return;
+        }
+        if (requester is not null) _followRequesters.Add(requester);
+        if (_followPending) return;
+        _followPending = true;
+        _followAfterCycle = _cycleNumber;
+        Schedule("sync", StartSync.OneWay, requester: null);
+    }
+
+    private void RefuseFollow(string reason)
+    {
+        _log.Warning("continuous sync refused: {0}", reason);
+        _followArming = null;
+        _followPending = false;
+        foreach (var requester in _followRequesters) requester.Tell(new FollowRefused(reason));
+        _followRequesters.Clear();
+    }
+
+    /// <summary>After a cycle: arm continuous sync from its snapshot, or (already following) have Hub C re-apply from it.</summary>
+    private void FollowAfter(CycleReport report)
+    {
+        string position = _dataset?.LogPosition ?? "";
+        if (_followPending && report.Cycle > _followAfterCycle && report.Kind == "sync")
+        {
+            _followPending = false;
+            if (!report.Verified) RefuseFollow($"the first snapshot did not verify: {report.Outcome}");
+            else if (position.Length == 0)
+                RefuseFollow("the source gave no binlog position for its snapshot: continuous sync needs MariaDB with --log-bin --binlog-format=ROW (docs/CDC.md)");
+            else if (Cdc(_settings.DestinationHub, CdcSettings.ApplierName) is { } applier)
+            {
+                _followArming = position;
+                applier.Tell(new FollowFrom(position, _dataset!.Catalog, Fresh: true));
+            }
+            return;
+        }
+        // A cycle that wrote batches to Hub C may have put rows back to its snapshot: Hub C re-applies the changes
+        // after it, which the nodes keep until the batch cache covers them.
+        if (_following && report.Verified && report.BatchesApplied > 0 && position.Length > 0)
+            Cdc(_settings.DestinationHub, CdcSettings.ApplierName)?.Tell(new FollowFrom(position, _dataset!.Catalog, Fresh: false));
+    }
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
@@ -265,6 +373,7 @@ public sealed class Orchestrator : ReceiveActor
         if (_reports.Count > HistoryKept) _reports.RemoveAt(0);
         foreach (var requester in _waiting) requester.Tell(finished.Report);
         _waiting.Clear();
+        FollowAfter(finished.Report);
         if (_next is { } next)
         {
             _next = null;

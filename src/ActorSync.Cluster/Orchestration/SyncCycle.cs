@@ -10,7 +10,8 @@ using Akka.Streams;
 namespace ActorSync.Cluster.Orchestration;
 
 /// <summary>A dataset the cluster holds: its manifest and catalog (encoded; opaque bytes from the data edge).</summary>
-public sealed record DatasetState(long Dataset, byte[] Manifest, byte[] Catalog)
+/// <param name="LogPosition">The source's binlog position the dataset's snapshot is consistent with, or empty.</param>
+public sealed record DatasetState(long Dataset, byte[] Manifest, byte[] Catalog, string LogPosition = "")
 {
     private BatchManifest? _decoded;
 
@@ -171,7 +172,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
             else Fail("the source's stream ended without its manifest.");
             return;
         }
-        _dataset = new DatasetState(_prepared.Dataset, _prepared.Manifest, _prepared.Catalog);
+        _dataset = new DatasetState(_prepared.Dataset, _prepared.Manifest, _prepared.Catalog, _prepared.LogPosition);
         Install(() =>
         {
             if (_setup.Destination is not null && _applyStarted) _setup.Destination.Tell(new FinishApply(_dataset.Dataset, _dataset.Manifest, _dataset.Catalog), Self);

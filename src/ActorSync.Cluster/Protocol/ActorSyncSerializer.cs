@@ -131,7 +131,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
             .Ints(m.NodesUp).Ints(m.NodesDown).ToArray(),
         PrepareSnapshot m => WriteRouting(new WireWriter().Long(m.Dataset).Int(m.BatchCount).Strings(m.Tables).Int(m.SegmentSize), m.Routing).Int((int)m.Codec).ToArray(),
         SnapshotStarted m => Nested(new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Schemas), m.Segments).ToArray(),
-        SnapshotPrepared m => new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).Long(m.Rows).Long(m.ReadMillis).ToArray(),
+        SnapshotPrepared m => new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).Long(m.Rows).Long(m.ReadMillis).String(m.LogPosition).ToArray(),
         ReleaseSnapshot m => new WireWriter().Long(m.Dataset).ToArray(),
         HubFailed m => new WireWriter().String(m.Hub).String(m.Operation).String(m.Reason).ToArray(),
         ApplyDataset m => new WireWriter().Long(m.Dataset).Bytes(m.Schemas).Int(m.BatchCount).Int(m.SegmentSize)
@@ -211,7 +211,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "HS" => new HubStatus(r.String(), r.String(), r.Int() == 1, r.String(), r.Ints(), r.Ints()),
                 "PT" => new PrepareSnapshot(r.Long(), r.Int(), r.Strings(), r.Int(), ReadRouting(ref r), Codec(r.Int())),
                 "SA" => new SnapshotStarted(r.String(), r.Long(), r.Bytes(), Unnest<ISourceRef<IDataFrame>>(ref r)),
-                "SQ" => new SnapshotPrepared(r.String(), r.Long(), r.Bytes(), r.Bytes(), r.Long(), r.Long()),
+                "SQ" => new SnapshotPrepared(r.String(), r.Long(), r.Bytes(), r.Bytes(), r.Long(), r.Long(), r.String()),
                 "RS" => new ReleaseSnapshot(r.Long()),
                 "HF" => new HubFailed(r.String(), r.String(), r.String()),
                 "AP" => new ApplyDataset(r.Long(), r.Bytes(), r.Int(), r.Int(), system.Provider.ResolveActorRef(r.String()), r.Bool(), Codec(r.Int())),

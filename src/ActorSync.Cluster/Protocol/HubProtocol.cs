@@ -46,7 +46,8 @@ public sealed record PrepareSnapshot(long Dataset, int BatchCount, string[] Tabl
 public sealed record SnapshotStarted(string Hub, long Dataset, byte[] Schemas, ISourceRef<IDataFrame> Segments) : IHubProtocol;
 
 /// <summary>The snapshot is read and spooled at Hub B: its manifest, its catalog (schemas and table digests) and its size.</summary>
-public sealed record SnapshotPrepared(string Hub, long Dataset, byte[] Manifest, byte[] Catalog, long Rows, long ReadMillis) : IHubProtocol;
+/// <param name="LogPosition">The source's binlog position the snapshot is consistent with (FILE:OFFSET), or empty if it has none.</param>
+public sealed record SnapshotPrepared(string Hub, long Dataset, byte[] Manifest, byte[] Catalog, long Rows, long ReadMillis, string LogPosition = "") : IHubProtocol;
 
 /// <summary>To Hub B's worker: the cycle is over, delete the spooled snapshot.</summary>
 public sealed record ReleaseSnapshot(long Dataset) : IHubProtocol;

@@ -18,6 +18,9 @@ public sealed partial class SqliteDestination
     /// <summary>The binlog position the destination has applied up to (FILE:OFFSET), or empty if it does not follow one.</summary>
     public string ChangePosition => ReadMeta(ChangePositionKey) ?? "";
 
+    /// <summary>The followed tables' catalog (encoded), or null if the destination does not follow.</summary>
+    public byte[]? FollowCatalog => ReadMeta("cdc_catalog") is { } text ? Convert.FromBase64String(text) : null;
+
     /// <summary>The last GTID applied, for people.</summary>
     public string ChangeGtid => ReadMeta("cdc_gtid") ?? "";
 
@@ -36,13 +39,17 @@ public sealed partial class SqliteDestination
     /// Marks the destination as holding the source exactly at <paramref name="position"/> (a verified snapshot
     /// taken there): continuous sync applies what follows it. Clears the stopped tables, which that snapshot copied.
     /// </summary>
-    public void StartFollowingAt(string position)
+    /// <param name="catalog">The followed tables (an encoded <see cref="DatasetCatalog"/>), kept for restarts.</param>
+    /// <param name="fresh">A new follow: forget the tables stopped before. Otherwise (a newer snapshot applied while
+    /// following) they stay stopped.</param>
+    public void StartFollowingAt(string position, byte[]? catalog = null, bool fresh = true)
     {
         BinlogPosition.Parse(position); // refuse a malformed one before writing
         Execute("BEGIN IMMEDIATE");
         try
         {
-            Execute($"DELETE FROM _actorsync_meta WHERE key LIKE '{StoppedPrefix}%'");
+            if (fresh) Execute($"DELETE FROM _actorsync_meta WHERE key LIKE '{StoppedPrefix}%'");
+            if (catalog is not null) WriteMeta("cdc_catalog", Convert.ToBase64String(catalog));
             WriteMeta(ChangePositionKey, position);
             WriteMeta("cdc_gtid", "");
             Execute("COMMIT");
