@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Text.Json;
 using ActorSync.Data;
@@ -26,7 +27,7 @@ public static class BenchCommand
             else Render(result);
             return 0;
         });
-        return new Command("bench", "Measure throughput") { coding, Data(), Sync() };
+        return new Command("bench", "Measure throughput") { coding, Data(), Sync(), Cdc() };
     }
 
     private static Command Data()
@@ -93,6 +94,35 @@ public static class BenchCommand
                 return result.Verified ? 0 : 1;
             }
             catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException)
+            {
+                return CliErrors.Fail(error.Message.Split(" (Parameter", 2)[0]);
+            }
+        });
+        return command;
+    }
+
+    private static Command Cdc()
+    {
+        var json = new Option<bool>("--json") { Description = "print JSON" };
+        var mysql = new Option<string?>("--mysql") { Description = "a MariaDB database with the binlog on (ROW, full images) to write into; default: a throwaway MariaDB" };
+        var rate = new Option<int[]>("--rate") { Description = "row changes per second to commit; several (--rate 2500 --rate 5000 …) find the highest with p99 ≤ 1 s", DefaultValueFactory = _ => [5000], AllowMultipleArgumentsPerToken = true };
+        var seconds = new Option<int>("--seconds") { Description = "how long each rate runs", DefaultValueFactory = _ => 20 };
+        var command = new Command("cdc", "Continuous sync: commit-to-SQLite latency at R row changes/s, rows lost, idle CPU per member") { json, mysql, rate, seconds };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                var rates = parse.GetValue(rate) ?? [5000];
+                if (rates.Length == 0 || rates.Any(r => r < 100)) throw new ArgumentException("--rate must be at least 100 row changes per second.");
+                int duration = parse.GetValue(seconds) is var d and > 0 ? d : throw new ArgumentException("--seconds must be at least 1.");
+                bool asJson = parse.GetValue(json);
+                var result = CdcBench.RunAsync(parse.GetValue(mysql), rates, duration, line => { if (!asJson) Console.WriteLine(line); }).GetAwaiter().GetResult();
+                if (asJson) Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, CdcBenchJsonContext.Default.CdcBenchResult));
+                else Console.WriteLine($"p50 {result.P50Millis:0} ms, p99 {result.P99Millis:0} ms at {result.Rate}/s (target ≤ 1000 ms at 5000/s); " +
+                    $"max sustained {result.MaxSustainedRate?.ToString(CultureInfo.InvariantCulture) ?? "none"}; rows lost {result.RowsLost}; {(result.Verified ? "verified" : "NOT verified")}");
+                return result.Verified && result.RowsLost == 0 ? 0 : 1;
+            }
+            catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException or MySqlConnector.MySqlException)
             {
                 return CliErrors.Fail(error.Message.Split(" (Parameter", 2)[0]);
             }

@@ -18,7 +18,7 @@ public sealed class LocalSource : IAsyncDisposable
     public bool CanStop => _server is not null || _sqliteFile is not null;
     public string StoppedHow => _server is not null ? "mariadbd was killed" : "the source file was taken away";
 
-    public static async Task<LocalSource> StartAsync(string? mysql, string kind, string work)
+    public static async Task<LocalSource> StartAsync(string? mysql, string kind, string work, bool binaryLog = false)
     {
         if (mysql is not null)
             return new LocalSource { Choice = new SourceChoice(mysql, null), Description = $"{new MySqlSource(mysql).Name} (--mysql)", Label = "MySQL" };
@@ -26,7 +26,7 @@ public sealed class LocalSource : IAsyncDisposable
         {
             if (!LocalMariaDb.IsInstalled)
                 throw new DataEdgeException("--source mariadb: mariadbd is not installed (`apt-get install -y mariadb-server`); use --source sqlite or --mysql CONN.");
-            var server = await LocalMariaDb.StartNewAsync();
+            var server = await LocalMariaDb.StartNewAsync(binaryLog);
             return new LocalSource
             {
                 _server = server,

@@ -117,6 +117,8 @@ public class ChangeCaptureTests(BinlogMariaDbServer server) : IClassFixture<Binl
         Assert.Equal((4, 0), (first.Transactions, first.Skipped));
         Assert.Equal((0, 4), (again.Transactions, again.Skipped));
         Assert.Equal(items[^1].Position, destination.ChangePosition);
+        // Where the snapshot was stays known across restarts: the nodes must keep the changes after it.
+        using (var reopened = new SqliteDestination(_temp.File("apply.db"))) Assert.Equal(position, reopened.FollowSnapshotPosition);
         var comparison = await Verifier.CompareAsync(source, destination, tables);
         Assert.All(comparison, c => Assert.True(c.Equal, string.Join("; ", c.Differences)));
     }

@@ -14,7 +14,7 @@ public sealed class FollowingLauncherCluster : LauncherCluster
 
 /// <summary>
 /// Continuous sync on the multi-process cluster: changes reach SQLite without a cycle, and none committed and
-/// captured is lost when hub-b is killed -9, or when MariaDB itself is killed mid-stream.
+/// captured is lost when hub-b, a node or hub-c is killed -9, or when MariaDB itself is killed mid-stream.
 /// </summary>
 public sealed class FollowLauncherClusterTests(FollowingLauncherCluster cluster) : IClassFixture<FollowingLauncherCluster>
 {
@@ -56,7 +56,7 @@ public sealed class FollowLauncherClusterTests(FollowingLauncherCluster cluster)
     }
 
     [Fact]
-    public async Task Follow_carries_changes_and_survives_hub_b_kill_9_and_the_source_killed_mid_stream()
+    public async Task Follow_carries_changes_and_loses_none_when_hub_b_a_node_hub_c_or_the_source_is_killed_mid_stream()
     {
         var follow = cluster.Cli("sync", "follow");
         Assert.True(follow.ExitCode == 0, follow.ToString());
@@ -74,6 +74,18 @@ public sealed class FollowLauncherClusterTests(FollowingLauncherCluster cluster)
         await ChurnAsync(4);
         Assert.True(LocalCluster.Signal(hubB.Pid, LocalCluster.Sigkill));
         await ChurnAsync(5);
+        await ConvergedAsync(TimeSpan.FromSeconds(90));
+
+        // A node, then hub-c, killed -9 mid-stream: placement goes to the other nodes; hub-c resumes from its position.
+        var node = cluster.State().Members.Single(m => m.Name == "node-1");
+        await ChurnAsync(8);
+        Assert.True(LocalCluster.Signal(node.Pid, LocalCluster.Sigkill));
+        await ChurnAsync(9);
+        await ConvergedAsync(TimeSpan.FromSeconds(60));
+        var hubC = cluster.State().Members.Single(m => m.Role == "hub-c");
+        await ChurnAsync(10);
+        Assert.True(LocalCluster.Signal(hubC.Pid, LocalCluster.Sigkill));
+        await ChurnAsync(11);
         await ConvergedAsync(TimeSpan.FromSeconds(90));
 
         // The source killed mid-stream: what it committed and capture read is applied from the nodes all the same.

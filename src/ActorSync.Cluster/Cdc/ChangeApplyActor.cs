@@ -97,7 +97,7 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
     {
         _destination ??= new SqliteDestination(_path);
         _applied = _destination.ChangePosition;
-        if (_cachedAt.Length == 0) _cachedAt = _applied;
+        _cachedAt = _destination.FollowSnapshotPosition;
         if (_destination.FollowCatalog is { } catalog) _tables = DatasetCatalog.Decode(catalog).Tables;
     }
 
@@ -108,7 +108,6 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
             Open();
             _destination!.StartFollowingAt(follow.Position, follow.Catalog, follow.Fresh);
             _pending.Clear();
-            _cachedAt = follow.Position;
             Open();
             _log.Info("Hub C follows from {0}", follow.Position);
             Sender.Tell(new FollowReady(follow.Position));

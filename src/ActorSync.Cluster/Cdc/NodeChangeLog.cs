@@ -9,14 +9,16 @@ namespace ActorSync.Cluster.Cdc;
 /// <summary>
 /// A node's change log: the change batches placed on it, journaled before they are acknowledged, so a change that
 /// reached r nodes survives the source, Hub B and up to r − 1 of those nodes. Hub C reads from it what it was not
-/// sent; batches applied there and covered by the batch cache are compacted away, so it does not grow without bound.
+/// sent; batches applied there and covered by the batch cache are compacted away, and the journal behind the oldest
+/// batch kept is deleted, so it does not grow without bound. No snapshots: replay reads only what is kept.
 /// </summary>
 public sealed class NodeChangeLog : ReceivePersistentActor
 {
     private readonly int _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedDictionary<long, ChangeBatchKept> _kept = new();
-    private int _sinceSnapshot;
+    private readonly Dictionary<long, long> _journaledAt = new();
+    private long _deletedUpTo;
 
     public override string PersistenceId => $"node-{_node + 1}-changes";
 
@@ -27,12 +29,6 @@ public sealed class NodeChangeLog : ReceivePersistentActor
         _node = node;
         Recover<ChangeBatchKept>(Keep);
         Recover<ChangesCompacted>(Compact);
-        Recover<SnapshotOffer>(offer =>
-        {
-            if (offer.Snapshot is not ChangeLogSnapshot snapshot) return;
-            _kept.Clear();
-            foreach (var kept in snapshot.Kept) _kept[kept.Sequence] = kept;
-        });
         Command<StoreChanges>(store =>
         {
             var requester = Sender;
@@ -40,7 +36,6 @@ public sealed class NodeChangeLog : ReceivePersistentActor
             {
                 Keep(kept);
                 requester.Tell(new ChangesStored(_node, kept.Sequence));
-                MaybeSnapshot();
             });
         });
         Command<GetChangesSince>(since =>
@@ -55,28 +50,35 @@ public sealed class NodeChangeLog : ReceivePersistentActor
             Persist(new ChangesCompacted(compact.UpTo), compacted =>
             {
                 Compact(compacted);
-                MaybeSnapshot();
+                TrimJournal();
             });
         });
-        Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(failure => _log.Warning("node {0}: change log snapshot failed: {1}", _node + 1, failure.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(failure => _log.Warning("node {0}: change log journal trim failed: {1}", _node + 1, failure.Cause.Message));
     }
 
-    private void Keep(ChangeBatchKept kept) => _kept[kept.Sequence] = kept; // a batch read again after a capture restart replaces its earlier cut
+    private void Keep(ChangeBatchKept kept)
+    {
+        _kept[kept.Sequence] = kept; // a batch read again after a capture restart replaces its earlier cut
+        _journaledAt[kept.Sequence] = LastSequenceNr;
+    }
 
     private void Compact(ChangesCompacted compacted)
     {
         var upTo = BinlogPosition.Parse(compacted.UpTo);
-        foreach (var sequence in _kept.Where(k => BinlogPosition.Parse(k.Value.To) <= upTo).Select(k => k.Key).ToArray()) _kept.Remove(sequence);
+        foreach (var sequence in _kept.Where(k => BinlogPosition.Parse(k.Value.To) <= upTo).Select(k => k.Key).ToArray())
+        {
+            _kept.Remove(sequence);
+            _journaledAt.Remove(sequence);
+        }
     }
 
-    /// <summary>Snapshots hold the kept batches, so the journal behind them is deleted and a restart replays little.</summary>
-    private void MaybeSnapshot()
+    /// <summary>Every entry before the oldest batch kept is a compacted batch or a compaction: deleted, so a restart replays little.</summary>
+    private void TrimJournal()
     {
-        if (++_sinceSnapshot < 200) return;
-        _sinceSnapshot = 0;
-        SaveSnapshot(new ChangeLogSnapshot(_kept.Values.ToArray()));
+        long upTo = _journaledAt.Count == 0 ? LastSequenceNr : _journaledAt.Values.Min() - 1;
+        if (upTo <= _deletedUpTo) return;
+        _deletedUpTo = upTo;
+        DeleteMessages(upTo);
     }
 }

@@ -93,6 +93,3 @@ public sealed record CaptureSnapshot(bool Following, string Position, long Seque
 public sealed record ChangeBatchKept(long Sequence, string From, string To, byte[] Batch) : ICdcEvent;
 
 public sealed record ChangesCompacted(string UpTo) : ICdcEvent;
-
-/// <summary>A node's change log, saved every few hundred events: the batches it keeps.</summary>
-public sealed record ChangeLogSnapshot(ChangeBatchKept[] Kept) : ICdcEvent;

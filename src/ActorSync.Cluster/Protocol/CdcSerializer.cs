@@ -41,7 +41,6 @@ public sealed class CdcSerializer(ExtendedActorSystem system) : SerializerWithSt
         CaptureSnapshot => "S1",
         ChangeBatchKept => "E4",
         ChangesCompacted => "E5",
-        ChangeLogSnapshot => "S2",
         _ => throw new ArgumentException($"CdcSerializer cannot serialize {o.GetType()}", nameof(o)),
     };
 
@@ -72,18 +71,10 @@ public sealed class CdcSerializer(ExtendedActorSystem system) : SerializerWithSt
             .Bytes(m.Catalog).Strings(m.Stopped).ToArray(),
         ChangeBatchKept m => WriteKept(new WireWriter(m.Batch.Length + 96).Int(JournalFormat), m).ToArray(),
         ChangesCompacted m => new WireWriter().Int(JournalFormat).String(m.UpTo).ToArray(),
-        ChangeLogSnapshot m => WriteKeptAll(new WireWriter(m.Kept.Sum(k => k.Batch.Length + 96) + 16).Int(JournalFormat), m.Kept).ToArray(),
         _ => throw new ArgumentException($"CdcSerializer cannot serialize {obj.GetType()}", nameof(obj)),
     };
 
     private static WireWriter WriteKept(WireWriter w, ChangeBatchKept kept) => w.Long(kept.Sequence).String(kept.From).String(kept.To).Bytes(kept.Batch);
-
-    private static WireWriter WriteKeptAll(WireWriter w, ChangeBatchKept[] kept)
-    {
-        w.Int(kept.Length);
-        foreach (var k in kept) WriteKept(w, k);
-        return w;
-    }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
@@ -117,7 +108,6 @@ public sealed class CdcSerializer(ExtendedActorSystem system) : SerializerWithSt
                 "S1" => Versioned(ref r, manifest) ? new CaptureSnapshot(r.Bool(), r.String(), r.Long(), r.Bytes(), r.Strings()) : null!,
                 "E4" => Versioned(ref r, manifest) ? ReadKept(ref r) : null!,
                 "E5" => Versioned(ref r, manifest) ? new ChangesCompacted(r.String()) : null!,
-                "S2" => Versioned(ref r, manifest) ? ReadKeptAll(ref r) : null!,
                 _ => throw new System.Runtime.Serialization.SerializationException($"unknown ActorSync CDC message manifest '{manifest}'."),
             };
             r.End();
@@ -130,13 +120,6 @@ public sealed class CdcSerializer(ExtendedActorSystem system) : SerializerWithSt
     }
 
     private static ChangeBatchKept ReadKept(ref WireReader r) => new(r.Long(), r.String(), r.String(), r.Bytes());
-
-    private static ChangeLogSnapshot ReadKeptAll(ref WireReader r)
-    {
-        var kept = new ChangeBatchKept[r.Count(16)];
-        for (int i = 0; i < kept.Length; i++) kept[i] = ReadKept(ref r);
-        return new ChangeLogSnapshot(kept);
-    }
 
     private static bool Versioned(ref WireReader r, string manifest)
     {

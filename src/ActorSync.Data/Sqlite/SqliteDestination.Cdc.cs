@@ -14,6 +14,11 @@ public sealed partial class SqliteDestination
 {
     private const string ChangePositionKey = "cdc_position";
     private const string StoppedPrefix = "cdc_stopped:";
+    private const string SnapshotPositionKey = "cdc_snapshot_position";
+
+    /// <summary>The position of the latest snapshot continuous sync started (or restarted) from: changes after it
+    /// must stay on the nodes, since a cycle may write that snapshot's rows again.</summary>
+    public string FollowSnapshotPosition => ReadMeta(SnapshotPositionKey) ?? "";
 
     /// <summary>The binlog position the destination has applied up to (FILE:OFFSET), or empty if it does not follow one.</summary>
     public string ChangePosition => ReadMeta(ChangePositionKey) ?? "";
@@ -51,6 +56,7 @@ public sealed partial class SqliteDestination
             if (fresh) Execute($"DELETE FROM _actorsync_meta WHERE key LIKE '{StoppedPrefix}%'");
             if (catalog is not null) WriteMeta("cdc_catalog", Convert.ToBase64String(catalog));
             WriteMeta(ChangePositionKey, position);
+            WriteMeta(SnapshotPositionKey, position);
             WriteMeta("cdc_gtid", "");
             Execute("COMMIT");
         }
