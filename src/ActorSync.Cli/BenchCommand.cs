@@ -70,9 +70,15 @@ public static class BenchCommand
         var source = new Option<string>("--source") { Description = "auto, mariadb or sqlite (as for demo)", DefaultValueFactory = _ => "auto" };
         source.AcceptOnlyFromAmong("auto", "mariadb", "sqlite");
         var warm = new Option<int>("--warm") { Description = "warm cycles to run (every row changed before each); the median counts", DefaultValueFactory = _ => 3 };
+        var keep = new Option<bool>("--keep") { Description = "keep the bench's directory (member logs, journals, the SQLite files) afterwards" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "a member setting for this run, ACTORSYNC_…=VALUE (e.g. ACTORSYNC__ACTORSYNC__DESTINATION__READ_BACK=all); repeatable",
+            DefaultValueFactory = _ => [],
+        };
         var command = new Command("sync", "The cluster's warm sync of N rows against the bare read → insert pipe, and each member's peak memory and CPU")
         {
-            json, rows, k, r, eta, scheme, mysql, source, warm,
+            json, rows, k, r, eta, scheme, mysql, source, warm, keep, set,
         };
         command.SetAction(parse =>
         {
@@ -82,8 +88,9 @@ public static class BenchCommand
                 Coding.Placement.Validate(parse.GetValue(k), parse.GetValue(r), parse.GetValue(eta));
                 int warmCycles = parse.GetValue(warm) is var w and > 0 ? w : throw new ArgumentException($"--warm must be at least 1; got {parse.GetValue(warm)}.");
                 bool asJson = parse.GetValue(json);
+                var settings = (parse.GetValue(set) ?? []).Select(Setting).ToArray();
                 var result = SyncBench.RunAsync(count, parse.GetValue(k), parse.GetValue(r), parse.GetValue(eta), parse.GetValue(scheme)!, parse.GetValue(mysql),
-                    parse.GetValue(source)!, warmCycles, line => { if (!asJson) Console.WriteLine(line); }).GetAwaiter().GetResult();
+                    parse.GetValue(source)!, warmCycles, parse.GetValue(keep), settings, line => { if (!asJson) Console.WriteLine(line); }).GetAwaiter().GetResult();
                 if (asJson) Console.WriteLine(JsonSerializer.Serialize(result, SyncBenchJsonContext.Default.SyncBenchResult));
                 else
                 {
@@ -93,7 +100,7 @@ public static class BenchCommand
                 }
                 return result.Verified ? 0 : 1;
             }
-            catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException)
+            catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException or MySqlConnector.MySqlException)
             {
                 return CliErrors.Fail(error.Message.Split(" (Parameter", 2)[0]);
             }
@@ -128,6 +135,14 @@ public static class BenchCommand
             }
         });
         return command;
+    }
+
+    private static KeyValuePair<string, string> Setting(string text)
+    {
+        int equals = text.IndexOf('=');
+        if (equals <= 0 || !text.StartsWith("ACTORSYNC_", StringComparison.Ordinal))
+            throw new ArgumentException($"--set '{text}': a member setting is ACTORSYNC_…=VALUE.");
+        return new(text[..equals], text[(equals + 1)..]);
     }
 
     private static void Render(CodingBenchResult result)

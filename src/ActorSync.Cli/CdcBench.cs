@@ -41,7 +41,7 @@ internal sealed partial class CdcBenchJsonContext : JsonSerializerContext;
 /// per second (60% inserts, 30% updates, 10% deletes, 100 transactions a second) into a table of its own. A poller
 /// reads SQLite every 2 ms: a transaction has arrived once its highest new id is there (apply is in commit order),
 /// so its latency is that moment minus its commit's return. Ends with the destination checked against the source,
-/// and the members' CPU over 10 idle seconds.
+/// and the members' CPU over 20 idle seconds after that.
 /// </summary>
 public static class CdcBench
 {
@@ -69,9 +69,6 @@ public static class CdcBench
             await cluster.QueryAsync(["sync", "follow"]);
             say("following");
 
-            var idle = await IdleCpuAsync(cluster, TimeSpan.FromSeconds(10));
-            say($"idle CPU (% of one core): {string.Join(", ", idle.Select(i => $"{i.Key} {i.Value:0.00}"))}");
-
             long nextId = SeedRows + 1;
             var points = new List<CdcRatePoint>();
             foreach (int rate in rates)
@@ -83,6 +80,9 @@ public static class CdcBench
             }
 
             var (lost, verified) = await CheckAsync(connection, cluster.Destination);
+            // Steady state: following, nothing written, the last batches long applied.
+            var idle = await IdleCpuAsync(cluster, TimeSpan.FromSeconds(20));
+            say($"idle CPU (% of one core): {string.Join(", ", idle.Select(i => $"{i.Key} {i.Value:0.00}"))}");
             var peaks = cluster.State().Members.ToDictionary(m => m.Name, m => MemberProcesses.PeakMiB(m.Pid));
             var first = points[0];
             int? sustained = points.Where(p => p.P99Millis <= 1000 && p.AchievedRate >= p.Rate * 0.95).Select(p => (int?)p.Rate).Max();
@@ -170,7 +170,7 @@ public static class CdcBench
 
     private static async Task<IReadOnlyDictionary<string, double>> IdleCpuAsync(LocalCluster cluster, TimeSpan period)
     {
-        await Task.Delay(TimeSpan.FromSeconds(3)); // the first snapshot's tail
+        await Task.Delay(TimeSpan.FromSeconds(10)); // the writes' tail: applies, compaction, the collector
         var members = cluster.State().Members;
         var before = members.ToDictionary(m => m.Name, m => MemberProcesses.CpuMillis(m.Pid));
         await Task.Delay(period);

@@ -64,6 +64,11 @@ public static class ChaosCommand
         return command;
     }
 
+    private enum ClusterKind { Main, Follow, Wide }
+
+    private static ClusterKind ClusterOf(ChaosScenario cell) =>
+        ChaosMatrix.NeedsWideCluster(cell.Fault) ? ClusterKind.Wide : cell.Phase == "follow" ? ClusterKind.Follow : ClusterKind.Main;
+
     private static async Task<int> RunAsync(IReadOnlyList<ChaosScenario> cells, int seed, string sourceKind, string? output, bool keep)
     {
         var console = ReplyRenderer.Console;
@@ -78,22 +83,23 @@ public static class ChaosCommand
         {
             console.Write(new Rule("[bold]ActorSync chaos[/]"));
             console.WriteLine($"seed {seed}: {cells.Count} cell(s): {string.Join(", ", cells.Select(c => c.Name))}");
-            source = await LocalSource.StartAsync(null, sourceKind, work);
+            source = await LocalSource.StartAsync(null, sourceKind, work, binaryLog: true); // the follow phase reads its binlog
             var open = source.Choice.Open();
             long rows = await BankSeeder.SeedAsync(open, "bank", BankRow.ReadCsv(DemoCommand.FindData("bank.csv")), replace: true);
             console.WriteLine($"source: {source.Description}; {rows} rows in table bank");
-            // Correlated cells need r − 1 = 2: they run on a second cluster, K = 5 and r = 3, after the others.
-            foreach (var group in cells.GroupBy(c => ChaosMatrix.NeedsWideCluster(c.Fault)).OrderBy(g => g.Key))
+            // Correlated cells need r − 1 = 2: they run on a cluster of their own, K = 5 and r = 3, after the others. The
+            // follow cells run on one whose first sync is one-way: continuous sync refuses a destination that logs local edits.
+            foreach (var group in cells.GroupBy(ClusterOf).OrderBy(g => g.Key))
             {
-                var (k, r) = group.Key ? (ChaosMatrix.WideNodes, ChaosMatrix.WideRedundancy) : (K, R);
+                var (k, r) = group.Key == ClusterKind.Wide ? (ChaosMatrix.WideNodes, ChaosMatrix.WideRedundancy) : (K, R);
                 var settings = new Dictionary<string, string>
                 {
                     ["ACTORSYNC_K"] = $"{k}", ["ACTORSYNC_R"] = $"{r}", ["ACTORSYNC_ETA"] = $"{Eta}", ["ACTORSYNC_CHAOS"] = "on",
                 };
-                var state = Path.Combine(work, $"k{k}-r{r}");
+                var state = Path.Combine(work, $"k{k}-r{r}-{group.Key.ToString().ToLowerInvariant()}");
                 cluster = await LocalCluster.StartAsync(new LocalCluster.Options(state, source.Choice, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
                 // Bidirectional from the start: Hub C records local edits only once a bidirectional sync enabled capture.
-                var first = await SyncRunner.StartAsync(cluster, render: false, ["--bidirectional"]);
+                var first = await SyncRunner.StartAsync(cluster, render: false, group.Key == ClusterKind.Follow ? [] : ["--bidirectional"]);
                 if (!first.Verified) throw new InvalidOperationException($"the first sync (K={k}, r={r}) did not verify: {first.Summary}");
                 console.WriteLine($"cluster K={k}, r={r} formed and synced ({clock.Elapsed.TotalSeconds:0} s); faults follow");
 

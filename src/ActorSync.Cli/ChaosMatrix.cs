@@ -12,7 +12,10 @@ public sealed record ChaosScenario(string Fault, string Phase)
 /// </summary>
 public static class ChaosMatrix
 {
-    public static readonly string[] Phases = ["placement", "delivery", "recovery", "apply", "reverse"];
+    public static readonly string[] Phases = ["placement", "delivery", "recovery", "apply", "reverse", "follow"];
+
+    /// <summary>The faults continuous sync must ride out mid-stream (docs/CDC.md), each a cell of the follow phase (MySQL sources only).</summary>
+    public static readonly string[] FollowFaults = ["kill-hub-b", "kill-node", "kill-hub-c", "stop-source"];
 
     /// <summary>kill -9 and restarts of members, the source stopped, a node cut off and healed.</summary>
     public static readonly IReadOnlyDictionary<string, string> ProcessFaults = new Dictionary<string, string>
@@ -90,6 +93,11 @@ public static class ChaosMatrix
         var cells = new List<ChaosScenario>();
         foreach (var phase in Phases)
         {
+            if (phase == "follow")
+            {
+                if (mysqlSource) cells.AddRange(FollowFaults.Select(fault => new ChaosScenario(fault, phase)));
+                continue;
+            }
             foreach (var fault in ProcessFaults.Keys)
                 if (!(fault == "stop-source" && phase == "recovery")) // the source is already down there
                     cells.Add(new ChaosScenario(fault, phase));

@@ -33,7 +33,12 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         _cell++;
         try
         {
-            return scenario.Phase == "operator" ? await OperatorAsync(scenario) : await FaultAsync(scenario);
+            return scenario.Phase switch
+            {
+                "operator" => await OperatorAsync(scenario),
+                "follow" => await FollowAsync(scenario),
+                _ => await FaultAsync(scenario),
+            };
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
@@ -101,6 +106,24 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         string detail = $"{Describe(scenario)} at {fired.Victim}{damaged}; {attempts} sync(s) to verify" +
                         (bystanders.Length > 0 ? $"; also exited: {string.Join(", ", bystanders)}" : "");
         return new ChaosResult(scenario, outcome, lost, Math.Round(seconds, 1), faulted, detail);
+    }
+
+    /// <summary>The follow phase: continuous sync runs while the source takes writes, the fault strikes mid-stream, and every committed change must arrive.</summary>
+    private async Task<ChaosResult> FollowAsync(ChaosScenario scenario)
+    {
+        var nodes = NodeNames();
+        string victim = nodes[_random.Next(nodes.Length)];
+        var fired = new Fired();
+        var restartsBefore = cluster.State().Members.ToDictionary(m => m.Name, m => m.Restarts);
+        var (committed, seconds, detail) = await new FollowFault(cluster, source, say).RunAsync(
+            () => FireAsync(scenario.Fault, victim, fired), () => HealAsync(fired), RowsLostAsync);
+        long lost = await RowsLostAsync();
+        var bystanders = cluster.State().Members.Where(m => m.Restarts > restartsBefore.GetValueOrDefault(m.Name) && !fired.Victims.Contains(m.Name))
+            .Select(m => m.Name).ToArray();
+        string outcome = lost > 0 ? "LOSS" : bystanders.Length > 0 ? "MEMBER EXITED" : "verified";
+        return new ChaosResult(scenario, outcome, lost, Math.Round(seconds, 1), $"followed {committed} committed change(s)",
+            $"{Describe(scenario)} at {fired.Victim} mid-stream; SQLite equal to the source {Seconds(seconds)} s after the heal" +
+            (detail.Length > 0 ? $"; {detail}" : "") + (bystanders.Length > 0 ? $"; also exited: {string.Join(", ", bystanders)}" : ""));
     }
 
     /// <summary>Starts a sync and fires the fault when its progress reaches the phase; returns how the cycle ended.</summary>

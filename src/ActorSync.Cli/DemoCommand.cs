@@ -14,9 +14,10 @@ namespace ActorSync.Cli;
 /// <summary>
 /// `actorsync demo`: the whole story on this machine with real processes. A throwaway MariaDB (or --mysql, or, where no
 /// MariaDB is installed, a SQLite file standing in for MySQL) holds the bank data; a local cluster (K=4, r=2) syncs it
-/// to SQLite; then a node is killed and comes back from its journal, a
-/// node loses its disk and is repaired from peers, the source is stopped while a node is rebuilt by coded peer
-/// recovery, and the source returns. It ends with bytes per link and an independent source-vs-destination check.
+/// to SQLite; then a node is killed and comes back from its journal, a node loses its disk and is repaired from peers,
+/// continuous sync carries rows written to MariaDB until MariaDB is killed mid-stream, the source stays down while a
+/// node is rebuilt by coded peer recovery, and the source returns. It ends with bytes per link and an independent
+/// source-vs-destination check.
 /// </summary>
 public static class DemoCommand
 {
@@ -59,118 +60,187 @@ public static class DemoCommand
         var console = ReplyRenderer.Console;
         LocalCluster.KillMembersOnInterrupt();
         var csvPath = csv ?? FindData("bank.csv");
-        var placement = new Placement(K, R, Eta);
         console.Write(new Rule("[bold]ActorSync demo[/]"));
+        var placement = new Placement(K, R, Eta);
         console.WriteLine($"K = {K} nodes, r = {R} (each batch on {R} nodes), η = {Eta}: N = {placement.BatchCount} batches, {placement.BatchesPerNode} per node; data {csvPath}");
-
         var work = Path.Combine(Path.GetTempPath(), "actorsync-demo-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
-        LocalSource? demoSource = null;
-        LocalCluster? cluster = null;
-        var steps = new List<Step>();
-        var clock = Stopwatch.StartNew();
+        var demo = new Demo(console, placement, work);
         bool succeeded = false;
         try
         {
-            // 1. The source.
-            demoSource = await LocalSource.StartAsync(mysql, sourceKind, work);
-            console.WriteLine($"source: {demoSource.Description}");
-            var source = demoSource.Choice.Open();
+            succeeded = await demo.RunAsync(mysql, sourceKind, csvPath, quick);
+            return succeeded ? 0 : 1;
+        }
+        finally
+        {
+            await demo.DisposeAsync();
+            // A failed demo keeps its member logs: the error points at them.
+            if (keep || !succeeded) console.WriteLine($"kept {work} (member logs in its logs/ folder)");
+            else TryDelete(work);
+        }
+    }
+
+    /// <summary>The demo's steps, one method each, over one source and one local cluster.</summary>
+    private sealed class Demo(IAnsiConsole console, Placement placement, string work) : IAsyncDisposable
+    {
+        private readonly List<Step> _steps = [];
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private LocalSource? _source;
+        private LocalCluster? _cluster;
+        private long _xor;
+        private FollowDemo? _follow;
+        private int _cycleBeforeDown = -1;
+
+        private LocalSource Source => _source!;
+
+        private LocalCluster Cluster => _cluster!;
+
+        public async Task<bool> RunAsync(string? mysql, string sourceKind, string csvPath, bool quick)
+        {
+            await StartAsync(mysql, sourceKind, csvPath);
+            await FirstSyncAsync();
+            await JournalRestartAsync();
+            if (!quick) await LostDiskAsync();
+            await FollowAsync();
+            await SourceDownAsync();
+            return await SummaryAsync();
+        }
+
+        /// <summary>The source (its binlog on, for continuous sync), seeded; then the cluster, as local processes.</summary>
+        private async Task StartAsync(string? mysql, string sourceKind, string csvPath)
+        {
+            _source = await LocalSource.StartAsync(mysql, sourceKind, work, binaryLog: true);
+            console.WriteLine($"source: {Source.Description}");
+            var source = Source.Choice.Open();
             long rows = await BankSeeder.SeedAsync(source, "bank", BankRow.ReadCsv(csvPath), replace: true);
             console.WriteLine($"seeded {rows} rows into {source.Name}, table bank");
-
-            // 2. The cluster, as local processes.
             console.WriteLine("starting the local cluster: seed, orchestrator, hub-b, hub-c, 4 nodes …");
             var settings = new Dictionary<string, string> { ["ACTORSYNC_K"] = $"{K}", ["ACTORSYNC_R"] = $"{R}", ["ACTORSYNC_ETA"] = $"{Eta}" };
-            cluster = await LocalCluster.StartAsync(new LocalCluster.Options(work, demoSource.Choice, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
-            console.WriteLine($"cluster formed in {clock.Elapsed.TotalSeconds:0.0} s; every member's log is under {work}/logs");
+            _cluster = await LocalCluster.StartAsync(new LocalCluster.Options(work, Source.Choice, null, [], settings), line => console.WriteLine(line), TimeSpan.FromMinutes(2));
+            console.WriteLine($"cluster formed in {_clock.Elapsed.TotalSeconds:0.0} s; every member's log is under {work}/logs");
+        }
 
-            // 3. Sync.
-            console.Write(new Rule($"1. sync {demoSource.Label} → nodes → SQLite"));
-            var first = await SyncAsync(cluster);
-            steps.Add(first.Step with { Name = "sync" });
-            var xor = first.Xor;
+        private async Task FirstSyncAsync()
+        {
+            console.Write(new Rule($"1. sync {Source.Label} → nodes → SQLite"));
+            var first = await SyncAsync(Cluster);
+            _steps.Add(first.Step with { Name = "sync" });
+            _xor = first.Xor;
+        }
 
-            // 4. A node crashes and comes back from its journal.
+        /// <summary>A node crashes and comes back from its journal.</summary>
+        private async Task JournalRestartAsync()
+        {
             console.Write(new Rule("2. kill -9 node-2: it restarts from its journal"));
-            int cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
-            await ClusterScenarios.CrashAsync(cluster, "node-2", wipeJournal: false, ReplyRenderer.Console.WriteLine);
-            var held = await ClusterScenarios.AwaitNodeHoldsAsync(cluster, "node-2", placement.BatchesPerNode);
+            int cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
+            await ClusterScenarios.CrashAsync(Cluster, "node-2", wipeJournal: false, console.WriteLine);
+            var held = await ClusterScenarios.AwaitNodeHoldsAsync(Cluster, "node-2", placement.BatchesPerNode);
             console.WriteLine($"node-2 is back and holds {held} again, replayed from its journal");
-            var afterRestart = await AwaitCycleAsync(cluster, cyclesBefore, "repair");
-            steps.Add(afterRestart with { Name = "journal restart" });
+            _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, "repair") with { Name = "journal restart" });
+        }
 
-            // 5. A node loses its disk: peers repair it.
-            if (!quick)
+        /// <summary>A node loses its disk: peers repair it.</summary>
+        private async Task LostDiskAsync()
+        {
+            console.Write(new Rule("3. kill -9 node-3 and delete its journal: direct repair from peers"));
+            // Each fault lands on a settled cluster: kills faster than SBR removes the dead look like instability.
+            await Cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
+            int cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
+            await ClusterScenarios.CrashAsync(Cluster, "node-3", wipeJournal: true, console.WriteLine);
+            var repair = await AwaitCycleAsync(Cluster, cyclesBefore, "repair");
+            _steps.Add(repair with { Name = "lost disk, repaired" });
+            console.WriteLine($"node-3 now holds {await ClusterScenarios.AwaitNodeHoldsAsync(Cluster, "node-3", placement.BatchesPerNode)} (peer.repair bytes {repair.PeerBytes}, source bytes {repair.SourceBytes})");
+        }
+
+        /// <summary>Continuous sync from MariaDB's binlog; MariaDB killed mid-stream.</summary>
+        private async Task FollowAsync()
+        {
+            console.Write(new Rule($"4. continuous sync: rows written to {Source.Label} reach SQLite; {Source.Label} killed mid-stream"));
+            if (!Source.CanStop && Source.Choice.MySql is not null)
             {
-                console.Write(new Rule("3. kill -9 node-3 and delete its journal: direct repair from peers"));
-                // Each fault lands on a settled cluster: kills faster than SBR removes the dead look like instability.
-                await cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
-                cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
-                await ClusterScenarios.CrashAsync(cluster, "node-3", wipeJournal: true, ReplyRenderer.Console.WriteLine);
-                var repair = await AwaitCycleAsync(cluster, cyclesBefore, "repair");
-                steps.Add(repair with { Name = "lost disk, repaired" });
-                console.WriteLine($"node-3 now holds {await ClusterScenarios.AwaitNodeHoldsAsync(cluster, "node-3", placement.BatchesPerNode)} (peer.repair bytes {repair.PeerBytes}, source bytes {repair.SourceBytes})");
+                console.WriteLine("(--mysql given: the demo cannot kill that server mid-stream, so this step is skipped)");
+                return;
             }
+            _cycleBeforeDown = await ClusterScenarios.LastCycleAsync(Cluster); // the kill below starts the recovery cycle
+            _follow = await DemoFollow.RunAsync(Cluster, Source, console);
+            if (_follow is null) _cycleBeforeDown = -1;
+        }
 
-            // 6. The source dies; a node loses its disk meanwhile; coded peer recovery rebuilds it.
-            console.Write(new Rule($"4. stop the {demoSource.Label} source; node-4 loses its disk: linear-coded peer recovery"));
-            if (!demoSource.CanStop)
+        /// <summary>The source is down (killed mid-stream above, or stopped now); a node loses its disk meanwhile; coded peer recovery rebuilds it; the source returns.</summary>
+        private async Task SourceDownAsync()
+        {
+            console.Write(new Rule($"5. the {Source.Label} source down; node-4 loses its disk: linear-coded peer recovery"));
+            if (!Source.CanStop)
+            {
                 console.WriteLine("(--mysql given: the demo cannot stop that server, so this step is skipped)");
-            else
-            {
-                cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
-                var stopped = Stopwatch.StartNew();
-                await demoSource.StopAsync();
-                await ClusterScenarios.AwaitModeAsync(cluster, "recovery");
-                console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {demoSource.StoppedHow}");
-                var recovery = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");
-                steps.Add(recovery with { Name = "source down" });
-                await cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
-                cyclesBefore = await ClusterScenarios.LastCycleAsync(cluster);
-                await ClusterScenarios.CrashAsync(cluster, "node-4", wipeJournal: true, ReplyRenderer.Console.WriteLine);
-                var rebuilt = await AwaitCycleAsync(cluster, cyclesBefore, "recovery");
-                steps.Add(rebuilt with { Name = "coded rebuild" });
-                console.WriteLine($"node-4 holds {await ClusterScenarios.AwaitNodeHoldsAsync(cluster, "node-4", placement.BatchesPerNode)}, rebuilt from peers' coded packets with the source down; " +
-                                  $"Hub C: {rebuilt.Outcome}");
-
-                console.Write(new Rule("5. the source returns"));
-                await demoSource.StartAsync();
-                await ClusterScenarios.AwaitModeAsync(cluster, "normal");
-                console.WriteLine("mode → normal; recovery reset");
-                var last = await SyncAsync(cluster);
-                steps.Add(last.Step with { Name = "sync after return" });
+                return;
             }
+            var stopped = Stopwatch.StartNew();
+            int cyclesBefore = _cycleBeforeDown;
+            if (_follow is null)
+            {
+                cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
+                await Source.StopAsync();
+            }
+            await ClusterScenarios.AwaitModeAsync(Cluster, "recovery");
+            console.WriteLine(_follow is null ? $"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {Source.StoppedHow}" : "mode → recovery (the source was killed in step 4)");
+            _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, "recovery") with { Name = "source down" });
+            await Cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
+            cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
+            await ClusterScenarios.CrashAsync(Cluster, "node-4", wipeJournal: true, console.WriteLine);
+            var rebuilt = await AwaitCycleAsync(Cluster, cyclesBefore, "recovery");
+            _steps.Add(rebuilt with { Name = "coded rebuild" });
+            console.WriteLine($"node-4 holds {await ClusterScenarios.AwaitNodeHoldsAsync(Cluster, "node-4", placement.BatchesPerNode)}, rebuilt from peers' coded packets with the source down; " +
+                              $"Hub C: {rebuilt.Outcome}");
 
-            // 7. Summary, and an independent check of the destination against the live source.
+            console.Write(new Rule("6. the source returns"));
+            await Source.StartAsync();
+            await ClusterScenarios.AwaitModeAsync(Cluster, "normal");
+            console.WriteLine("mode → normal; recovery reset");
+            if (_follow is { } follow)
+            {
+                bool arrived = await DemoFollow.AllArrivedAsync(Cluster, follow, TimeSpan.FromSeconds(60));
+                console.WriteLine(arrived ? $"continuous sync resumed from its durable offset: all {follow.Committed.Count} rows committed before the kill are in SQLite"
+                    : "continuous sync did NOT deliver every row committed before the kill");
+                if (!arrived) throw new InvalidOperationException("rows committed before the source was killed did not reach SQLite.");
+                await Cluster.QueryAsync(["sync", "stop"]);
+            }
+            _steps.Add((await SyncAsync(Cluster)).Step with { Name = "sync after return" });
+        }
+
+        /// <summary>Bytes per link, and an independent check of the destination against the live source.</summary>
+        private async Task<bool> SummaryAsync()
+        {
             console.Write(new Rule("summary"));
             var table = new Table().Border(TableBorder.Rounded).AddColumns("step", "cycle", "ms", "source packets", "source bytes", "relay bytes", "peer bytes", "outcome");
-            foreach (var s in steps)
+            foreach (var s in _steps)
                 table.AddRow(s.Name, s.Kind, s.Millis.ToString(CultureInfo.InvariantCulture), s.SourcePackets.ToString(CultureInfo.InvariantCulture),
                     s.SourceBytes.ToString(CultureInfo.InvariantCulture), s.RelayBytes.ToString(CultureInfo.InvariantCulture),
                     s.PeerBytes.ToString(CultureInfo.InvariantCulture), Markup.Escape(s.Outcome));
             console.Write(table);
             int missing = K * (placement.BatchCount - placement.BatchesPerNode);
-            console.WriteLine($"coded delivery: {xor} XOR packets left the source (leader scheme, C(K-1,r)·η = {Combinatorics.Binomial(K - 1, R) * Eta}); " +
+            console.WriteLine($"coded delivery: {_xor} XOR packets left the source (leader scheme, C(K-1,r)·η = {Combinatorics.Binomial(K - 1, R) * Eta}); " +
                               $"uncoded it would be {placement.BatchCount} with a multicast relay, or {missing} over unicast. " +
                               "Every node still receives the same bytes: coding saves on the source link only.");
-            using var destination = new SqliteDestination(cluster.Destination);
+            if (_follow is { } follow)
+                console.WriteLine($"continuous sync: commit to SQLite p50 {follow.Percentile(0.5):0} ms, p99 {follow.Percentile(0.99):0} ms over {follow.Latencies.Count} rows; " +
+                                  $"{follow.Applied} of {follow.Committed.Count} rows committed before the kill were applied from the nodes, the rest from the binlog once MariaDB was back");
+            var source = Source.Choice.Open();
+            using var destination = new SqliteDestination(Cluster.Destination);
             var comparisons = await Verifier.CompareAsync(source, destination, await source.DiscoverAsync(["bank"]));
-            bool equal = comparisons.All(c => c.Equal) && steps.All(s => s.Outcome is "verified" or "repaired");
+            bool equal = comparisons.All(c => c.Equal) && _steps.All(s => s.Outcome is "verified" or "repaired");
             foreach (var c in comparisons)
                 console.WriteLine($"verification: {c.Table}: source {c.SourceRows} rows, destination {c.DestinationRows} rows, digests {(c.Equal ? "equal" : "DIFFER")}");
-            console.WriteLine(equal ? $"demo verified: the destination equals the source after every fault ({clock.Elapsed.TotalSeconds:0} s)"
+            console.WriteLine(equal ? $"demo verified: the destination equals the source after every fault ({_clock.Elapsed.TotalSeconds:0} s)"
                 : "demo FAILED: see the outcomes above and the logs");
-            succeeded = equal;
-            return equal ? 0 : 1;
+            return equal;
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            if (cluster is not null) await cluster.DisposeAsync();
-            if (demoSource is not null) await demoSource.DisposeAsync();
-            // A failed demo keeps its member logs: the error points at them.
-            if (keep || !succeeded) console.WriteLine($"kept {work} (member logs in its logs/ folder)");
-            else TryDelete(work);
+            if (_cluster is not null) await _cluster.DisposeAsync();
+            if (_source is not null) await _source.DisposeAsync();
         }
     }
 

@@ -88,7 +88,7 @@ public static class EvalCommand
                 int repeats = parse.GetValue(repeat) is var n and >= 1 and <= 50 ? n : throw new ArgumentException($"--repeat must be 1 to 50; got {parse.GetValue(repeat)}.");
                 return RunAsync(points, chosen, link, repeats, parse.GetValue(recovery), dataName, Data(dataName), parse.GetValue(mysql), parse.GetValue(source)!, folder).GetAwaiter().GetResult();
             }
-            catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException)
+            catch (Exception error) when (error is DataEdgeException or ArgumentException or InvalidOperationException or TimeoutException or IOException or MySqlConnector.MySqlException)
             {
                 return CliErrors.Fail(error.Message);
             }

@@ -74,8 +74,21 @@ public sealed partial class LocalCluster : IAsyncDisposable
         Nodes = _environment.TryGetValue("ACTORSYNC_K", out var k) && int.TryParse(k, out int nodes) ? nodes : 4;
         if (Nodes is < 2 or > 16) throw new ArgumentException($"ACTORSYNC_K = {Nodes}: K must be 2 to 16.");
         Destination = Path.GetFullPath(options.Destination ?? Path.Combine(options.StateDirectory, "hubc.db"));
-        _hostDll = options.HostDll ?? Path.Combine(AppContext.BaseDirectory, "actorsync-host.dll");
+        _hostDll = options.HostDll ?? DefaultHostDll;
         if (!File.Exists(_hostDll)) throw new FileNotFoundException($"the member host {_hostDll} is missing; build the solution first (dotnet build -c Release).");
+    }
+
+    /// <summary>
+    /// The member host beside this program: the precompiled member image (member/, made by the build) when there is one,
+    /// else the plain actorsync-host.dll.
+    /// </summary>
+    public static string DefaultHostDll
+    {
+        get
+        {
+            var image = Path.Combine(AppContext.BaseDirectory, "member", "actorsync-host.dll");
+            return File.Exists(image) ? image : Path.Combine(AppContext.BaseDirectory, "actorsync-host.dll");
+        }
     }
 
     /// <summary>The token the settings give, or a new random one (48 hex characters).</summary>
@@ -142,6 +155,9 @@ public sealed partial class LocalCluster : IAsyncDisposable
             ["ACTORSYNC_SQLITE"] = Destination,
         };
         foreach (var (key, value) in own.Concat(_options.Source.Variables)) start.Environment[key] = value;
+        // W^X (write-xor-execute pages for generated code) cost members a quarter of their CPU in a 1M-row sync
+        // (docs/EVALUATION.md); the image turns it off too. An operator's own DOTNET_EnableWriteXorExecute wins.
+        if (!start.Environment.ContainsKey("DOTNET_EnableWriteXorExecute")) start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         lock (_gate)
             if (_overrides.TryGetValue(member.Name, out var extra))
                 foreach (var (key, value) in extra) start.Environment[key] = value;

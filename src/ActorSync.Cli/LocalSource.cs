@@ -55,6 +55,7 @@ public sealed class LocalSource : IAsyncDisposable
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
+            command.CommandTimeout = 0; // the lab's bulk edits (every row of 10M changed) run past the 30 s default
             await command.ExecuteNonQueryAsync();
         }
         else

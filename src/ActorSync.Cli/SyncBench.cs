@@ -43,7 +43,7 @@ internal sealed partial class SyncBenchJsonContext : JsonSerializerContext;
 public static class SyncBench
 {
     public static async Task<SyncBenchResult> RunAsync(long rows, int k, int r, int eta, string scheme, string? mysql, string sourceKind, int warmCycles,
-        Action<string> say)
+        bool keep, IReadOnlyList<KeyValuePair<string, string>> extraSettings, Action<string> say)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(warmCycles, 1);
         var work = Path.Combine(Path.GetTempPath(), "actorsync-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -73,6 +73,7 @@ public static class SyncBench
             {
                 ["ACTORSYNC_K"] = $"{k}", ["ACTORSYNC_R"] = $"{r}", ["ACTORSYNC_ETA"] = $"{eta}", ["ACTORSYNC_SCHEME"] = scheme, ["ACTORSYNC_TABLES"] = "bank",
             };
+            foreach (var (key, value) in extraSettings) settings[key] = value;
             await using var cluster = await LocalCluster.StartAsync(new LocalCluster.Options(Path.Combine(work, "cluster"), source.Choice, null, [], settings), _ => { },
                 TimeSpan.FromMinutes(3));
             var cold = await SyncRunner.StartAsync(cluster, render: false);
@@ -100,7 +101,8 @@ public static class SyncBench
         }
         finally
         {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
+            if (keep) say($"kept {work} (member logs in cluster/logs)");
+            else try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
         }
     }
 

@@ -21,6 +21,9 @@ public interface ISyncSource
     /// <summary>The tables to sync, in name order: all of them, or those named (each must exist).</summary>
     Task<IReadOnlyList<TableSchema>> DiscoverAsync(IReadOnlyCollection<string>? tables = null, CancellationToken cancellation = default);
 
+    /// <summary>The tables the filter selects, in name order, without the columns it leaves out.</summary>
+    Task<IReadOnlyList<TableSchema>> DiscoverAsync(SyncFilter filter, CancellationToken cancellation = default);
+
     /// <summary>Streams a table's rows (key order where it has a key) from one consistent snapshot.</summary>
     Task<long> ReadAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default);
 

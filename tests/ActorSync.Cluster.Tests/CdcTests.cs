@@ -1,5 +1,6 @@
 using ActorSync.Cluster.Cdc;
 using ActorSync.Cluster.Protocol;
+using ActorSync.Data;
 using ActorSync.Data.Cdc;
 
 namespace ActorSync.Cluster.Tests;
@@ -15,11 +16,11 @@ public class CdcTests : Akka.TestKit.Xunit2.TestKit
     [
         StartFollow.Instance, new FollowStarted("mariadb-bin.000001:328"), new FollowRefused("ünï 😀"), StopFollow.Instance, new FollowStopped("f.000002:4"),
         GetCdcStatus.Instance, new CdcStatus(true, "f.000001:900", "f.000001:800", "f.000001:700", 42, 17, 1000, 983, 12, ["t: stopped"], ""),
-        new FollowFrom("f.000001:4", Bytes[..100], true), new FollowReady("f.000001:4"), new BeginCapture("f.000001:4", Bytes[..100]),
+        new FollowFrom("f.000001:4", Bytes[..100], true), new FollowReady("f.000001:4"), new BeginCapture("f.000001:4", Bytes[..100], new SyncFilter(["bank", "sales_*"], ["sales_old"], ["bank.ssn"]).Encode()),
         new CaptureRunning("f.000001:4"), new CaptureNeedsSnapshot("purged"), new StoreChanges(7, "f.000001:4", "f.000001:900", Bytes),
         new ChangesStored(2, 7), new ApplyChangeBatch(7, Bytes), new ChangeBatchApplied(7, "f.000001:900", 55), new GetChangesSince("f.000001:4"),
-        new ChangesSince(3, [Bytes[..10], Bytes[..20]]), new CompactChanges("f.000001:900"), new CaptureBegun("f.000001:4", Bytes[..50]),
-        new CaptureOffset("f.000001:900", 7, ["t\twhy"]), CaptureEnded.Instance, new CaptureSnapshot(true, "f.000001:900", 7, Bytes[..50], []),
+        new ChangesSince(3, [Bytes[..10], Bytes[..20]]), new CompactChanges("f.000001:900"), new CaptureBegun("f.000001:4", Bytes[..50], SyncFilter.Everything.Encode()), new CaptureCatalogChanged(Bytes[..60]),
+        new CaptureOffset("f.000001:900", 7, ["t\twhy"]), CaptureEnded.Instance, new CaptureSnapshot(true, "f.000001:900", 7, Bytes[..50], [], SyncFilter.Only(["bank"]).Encode()),
         new ChangeBatchKept(7, "f.000001:4", "f.000001:900", Bytes), new ChangesCompacted("f.000001:900"),
     ];
 
@@ -77,18 +78,18 @@ public class CdcTests : Akka.TestKit.Xunit2.TestKit
         var t0 = new DateTime(2026, 12, 2, 0, 0, 0, DateTimeKind.Utc);
         var batcher = new ChangeBatcher("f.000001:4", 1, TimeSpan.FromMilliseconds(50), maxBytes: 100, TimeSpan.FromSeconds(1));
         var change = new RowChange("t", ChangeKind.Upsert, new byte[40]);
-        batcher.Add(new CaptureItem(new SourceTransaction("f.000001:100", "0-1-1", 0, [change]), "f.000001:100", null), t0, new Dictionary<string, string>());
+        batcher.Add(new CaptureItem(new SourceTransaction("f.000001:100", "0-1-1", 0, [change]), "f.000001:100", []), t0, new Dictionary<string, string>());
         Assert.Null(batcher.TakeIfDue(t0.AddMilliseconds(10)));
         var first = batcher.TakeIfDue(t0.AddMilliseconds(50));
         Assert.NotNull(first);
         Assert.Equal(("f.000001:4", "f.000001:100", 1L), (first.From, first.To, first.Sequence));
 
         for (int i = 0; i < 3; i++)
-            batcher.Add(new CaptureItem(new SourceTransaction($"f.000001:{200 + i}", "", 0, [change]), $"f.000001:{200 + i}", null), t0.AddMilliseconds(60), new Dictionary<string, string>());
+            batcher.Add(new CaptureItem(new SourceTransaction($"f.000001:{200 + i}", "", 0, [change]), $"f.000001:{200 + i}", []), t0.AddMilliseconds(60), new Dictionary<string, string>());
         var bySize = batcher.TakeIfDue(t0.AddMilliseconds(61));
         Assert.Equal(3, bySize!.Transactions.Count);
 
-        batcher.Add(new CaptureItem(null, "f.000001:900", null), t0.AddMilliseconds(70), new Dictionary<string, string>());
+        batcher.Add(new CaptureItem(null, "f.000001:900", []), t0.AddMilliseconds(70), new Dictionary<string, string>());
         Assert.Null(batcher.TakeIfDue(t0.AddMilliseconds(500)));
         var quiet = batcher.TakeIfDue(t0.AddMilliseconds(1100));
         Assert.Equal(("f.000001:202", "f.000001:900", 0), (quiet!.From, quiet.To, quiet.Transactions.Count));

@@ -118,6 +118,29 @@ public class OrchestratorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void While_following_the_source_going_down_starts_no_recovery_that_would_put_the_older_batch_cache_over_hub_c()
+    {
+        var orchestrator = Sys.ActorOf(Orchestrator.Props(Settings));
+        foreach (var hub in new[] { Settings.SourceHub, Settings.DestinationHub })
+        {
+            var probe = CreateTestProbe(hub);
+            orchestrator.Tell(new RegisterHub(hub, probe.Ref, probe.Ref));
+        }
+        var nodes = Enumerable.Range(0, 4).Select(n => CreateTestProbe($"node{n + 1}")).ToArray();
+        for (int n = 0; n < 4; n++) orchestrator.Tell(new RegisterNode(n, nodes[n].Ref));
+        orchestrator.Tell(new CaptureRunning("mariadb-bin.000001:4"));
+
+        orchestrator.Tell(new DatabaseDown(Settings.SourceHub, "mysql", "unreachable"));
+        orchestrator.Tell(GetMode.Instance, TestActor);
+        Assert.Equal(Orchestrator.Recovery, ExpectMsg<ModeStatus>(Patience).Mode);
+
+        // Hub C is ahead of the cache: the nodes' change logs serve it, so no cycle asks the nodes for their holdings.
+        foreach (var node in nodes) node.ExpectNoMsg(TimeSpan.FromSeconds(1));
+        orchestrator.Tell(GetSyncStatus.Instance, TestActor);
+        Assert.False(ExpectMsg<SyncStatus>(Patience).Running);
+    }
+
+    [Fact]
     public void The_singleton_moves_when_its_member_dies_and_learns_the_mode_from_restated_hub_reports()
     {
         var oldest = ActorSystem.Create("actorsync", ClusterMember(_temp.File("b.db")));

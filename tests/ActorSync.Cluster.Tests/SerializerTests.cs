@@ -62,7 +62,7 @@ public class SerializerTests : Akka.TestKit.Xunit2.TestKit
         GetMode.Instance,
         new ModeChanged("normal", "recovery", "source database mysql down: unreachable", "2026-11-24T03:00:00.0000000Z"),
         new ModeStatus("recovery", false, true, [3], [new ModeChanged("normal", "recovery", "down", "2026-11-24T03:00:00Z")]),
-        new PrepareSnapshot(11, 6, ["bank", "ünïcode"], 65_536, new SnapshotRouting(4, 2, 1, "leader", 0b1111, Payload[..200], [[0, 1], [], [2], [3, 4, 5]]), ContentCodec.Deflate),
+        new PrepareSnapshot(11, 6, new ActorSync.Data.SyncFilter(["bank", "ünïcode"], ["x_*"], ["bank.ssn"]).Encode(), 65_536, new SnapshotRouting(4, 2, 1, "leader", 0b1111, Payload[..200], [[0, 1], [], [2], [3, 4, 5]]), ContentCodec.Deflate),
         new SnapshotPrepared("hub-b", 11, Payload[..200], Catalog, 4521, 120, "mariadb-bin.000003:1234"),
         new ReleaseSnapshot(11),
         new HubFailed("hub-b", "snapshot the source", "MySQL 127.0.0.1:3306/bank: connection refused"),

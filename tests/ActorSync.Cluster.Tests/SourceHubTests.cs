@@ -1,6 +1,7 @@
 using ActorSync.Cluster.Hubs;
 using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
+using ActorSync.Data;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Seed;
 using Akka.Streams;
@@ -66,7 +67,7 @@ public sealed class SourceHubTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<
         var hub = Sys.ActorOf(SourceHub.Props("hub-b", new MySqlSource(await _server.CreateDatabaseAsync("missing")), _temp.Path));
         var placement = new Placement(4, 2);
 
-        hub.Tell(new PrepareSnapshot(1, placement.BatchCount, ["no_such_table"], 16 * 1024, EmptyNodes(placement, "leader")), TestActor);
+        hub.Tell(new PrepareSnapshot(1, placement.BatchCount, SyncFilter.Only(["no_such_table"]).Encode(), 16 * 1024, EmptyNodes(placement, "leader")), TestActor);
 
         Assert.Contains("no table 'no_such_table'", ExpectMsg<HubFailed>(Patience).Reason);
     }

@@ -33,4 +33,21 @@ public class SnapshotTests(MariaDbServer server)
         Assert.Equal(2000, dataset.RowsPerTable["a_orders"]);
         Assert.Equal(2000, dataset.RowsPerTable["b_lines"]); // not 2001: no line whose order the dataset does not hold
     }
+
+    [Fact]
+    public async Task A_finished_snapshot_leaves_no_transaction_open_so_a_schema_change_on_the_source_is_not_blocked()
+    {
+        var connection = await server.CreateDatabaseAsync("snapshot_released");
+        await server.ExecuteAsync(connection, "CREATE TABLE t (id INT PRIMARY KEY, v INT NOT NULL); INSERT INTO t VALUES (1, 1), (2, 2)");
+        var source = new MySqlSource(connection);
+        var tables = await source.DiscoverAsync();
+        using (await Dataset.ReadAsync(source, tables, batchCount: 1)) { }
+        await source.ReadAsync(tables[0], _ => { }); // the verifier's read: its own snapshot
+
+        // The snapshot's pooled connection must not keep its transaction (and the table's metadata lock) open:
+        // an ALTER would wait for it. lock_wait_timeout makes the server, not a clock here, decide.
+        // Another pool (Pooling=false), so the ALTER cannot be handed the snapshot's own connection.
+        await server.ExecuteAsync(connection + ";Pooling=false", "SET SESSION lock_wait_timeout = 5; ALTER TABLE t ADD COLUMN w INT NULL");
+        Assert.Contains(await source.DiscoverAsync(), table => table.Name == "t" && table.Columns.Any(c => c.Name == "w"));
+    }
 }

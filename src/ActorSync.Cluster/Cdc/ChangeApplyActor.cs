@@ -36,6 +36,7 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
     private IReadOnlyList<TableSchema> _tables = [];
     private string _applied = "";
     private string _cachedAt = "";
+    private string _compactionSaid = "";
     private bool _applying;
     private DateTime _lastArrival = DateTime.MinValue;
     private long _rows;
@@ -161,6 +162,12 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Context.System.EventStream.Publish(new ChangesAppliedEvent(done.Result.Rows, done.CommitMillis.Select(c => Math.Max(0, now - c) / 1000.0).ToArray(), _applied));
         done.ReplyTo?.Tell(new ChangeBatchApplied(done.Batch.Sequence, _applied, _rows));
+        if (done.Result.Tables is { } reshaped)
+        {
+            _tables = reshaped;
+            _log.Info("continuous sync carried schema changes: {0}", string.Join("; ", done.Batch.Transactions.SelectMany(t => t.Schemas)
+                .Select(c => $"{c.Table}: {string.Join(", ", c.Steps.Select(step => step.Kind + (step.Column.Length > 0 ? " " + step.Column : "")).DefaultIfEmpty("retyped"))}")));
+        }
         if (done.Batch.Stopped.Count > 0) _tables = _tables.Where(t => !done.Batch.Stopped.Any(s => s.StartsWith(t.Name + "\t", StringComparison.OrdinalIgnoreCase))).ToArray();
         TryApply();
     }
@@ -190,6 +197,11 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
     {
         if (_cachedAt.Length == 0) return;
         var upTo = BinlogPosition.Parse(_applied) < BinlogPosition.Parse(_cachedAt) ? _applied : _cachedAt;
+        // Said again only when it moves or the nodes change (an idle follow sends nothing); a node that missed it
+        // compacts at the next move.
+        var said = upTo + "|" + string.Join(",", _nodes.Keys.Order());
+        if (said == _compactionSaid) return;
+        _compactionSaid = said;
         foreach (var (node, address) in _nodes)
             Context.ActorSelection(new RootActorPath(address) / "user" / CdcSettings.ChangeLogName(node)).Tell(new CompactChanges(upTo));
     }

@@ -34,6 +34,7 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
     private string _placed = "";
     private long _sequence;
     private byte[] _catalog = [];
+    private byte[] _filter = [];
     private string[] _stopped = [];
     private string _captured = "";
     private string _applied = "";
@@ -65,10 +66,11 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
         Recover<CaptureBegun>(Apply);
         Recover<CaptureOffset>(Apply);
         Recover<CaptureEnded>(Apply);
+        Recover<CaptureCatalogChanged>(Apply);
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is not CaptureSnapshot s) return;
-            (_following, _placed, _sequence, _catalog, _stopped) = (s.Following, s.Position, s.Sequence, s.Catalog, s.Stopped);
+            (_following, _placed, _sequence, _catalog, _stopped, _filter) = (s.Following, s.Position, s.Sequence, s.Catalog, s.Stopped, s.Filter);
         });
         Recover<RecoveryCompleted>(_ =>
         {
@@ -110,8 +112,9 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
     {
         switch (e)
         {
-            case CaptureBegun begun: (_following, _placed, _catalog, _stopped) = (true, begun.From, begun.Catalog, []); break;
+            case CaptureBegun begun: (_following, _placed, _catalog, _stopped, _filter) = (true, begun.From, begun.Catalog, [], begun.Filter); break;
             case CaptureOffset offset: (_placed, _sequence, _stopped) = (offset.Position, offset.Sequence, offset.Stopped); break;
+            case CaptureCatalogChanged changed: _catalog = changed.Catalog; break;
             case CaptureEnded: _following = false; break;
         }
     }
@@ -124,7 +127,7 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var requester = Sender;
-        Persist(new CaptureBegun(begin.From, begin.Catalog), begun =>
+        Persist(new CaptureBegun(begin.From, begin.Catalog, begin.Filter), begun =>
         {
             Apply(begun);
             StopReader();
@@ -147,7 +150,7 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
         _reader = new CancellationTokenSource();
         var catalog = DatasetCatalog.Decode(_catalog);
         var stopped = _stopped.Select(s => s.Split('\t', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "stopped", StringComparer.OrdinalIgnoreCase);
-        _ = ReadAsync(_generation, _sourceConnection!, catalog, _placed, _sequence + 1, stopped, _credits, Self, _reader.Token);
+        _ = ReadAsync(_generation, _sourceConnection!, catalog, SyncFilter.Decode(_filter), _placed, _sequence + 1, stopped, _credits, Self, _reader.Token);
     }
 
     private void StopReader()
@@ -158,12 +161,12 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>The reader: binlog → items → batches, each waiting for a credit (a free in-flight slot). Reports by message only.</summary>
-    private async Task ReadAsync(int generation, string connection, DatasetCatalog catalog, string from, long nextSequence,
+    private async Task ReadAsync(int generation, string connection, DatasetCatalog catalog, SyncFilter filter, string from, long nextSequence,
         Dictionary<string, string> stopped, SemaphoreSlim credits, IActorRef self, CancellationToken cancellation)
     {
         try
         {
-            await using var stream = await MySqlChangeStream.OpenAsync(connection, catalog.Tables, from, _settings.ServerId, _settings.Heartbeat, stopped, cancellation);
+            await using var stream = await MySqlChangeStream.OpenAsync(connection, catalog.Tables, filter, from, _settings.ServerId, _settings.Heartbeat, stopped, cancellation);
             var batcher = new ChangeBatcher(from, nextSequence, _settings.BatchWindow, _settings.BatchBytes, TimeSpan.FromSeconds(1));
             var reasons = stream.Stopped;
             Task<CaptureItem>? pending = null;
@@ -231,9 +234,15 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
         var last = batches[^1].Batch;
         var stoppedNow = _stopped.Concat(batches.SelectMany(b => b.Batch.Stopped)).Distinct().ToArray();
         _error = "";
-        PersistAll([new CaptureOffset(last.To, last.Sequence, stoppedNow)], offset =>
+        var schemas = batches.SelectMany(b => b.Batch.Transactions).SelectMany(t => t.Schemas).ToArray();
+        // The followed tables as of the new durable offset: a restart resumes reading there with them.
+        ICdcEvent[] events = schemas.Length == 0
+            ? [new CaptureOffset(last.To, last.Sequence, stoppedNow)]
+            : [new CaptureCatalogChanged(Reshaped(_catalog, schemas)), new CaptureOffset(last.To, last.Sequence, stoppedNow)];
+        PersistAll(events, e =>
         {
-            Apply(offset);
+            Apply(e);
+            if (e is not CaptureOffset) return;
             _batchesPlaced += batches.Length;
             foreach (var batch in batches)
             {
@@ -243,9 +252,23 @@ public sealed class ChangeCaptureActor : ReceivePersistentActor, IWithTimers
             if (++_sinceSnapshot >= 500)
             {
                 _sinceSnapshot = 0;
-                SaveSnapshot(new CaptureSnapshot(_following, _placed, _sequence, _catalog, _stopped));
+                SaveSnapshot(new CaptureSnapshot(_following, _placed, _sequence, _catalog, _stopped, _filter));
             }
         });
+    }
+
+    /// <summary>The catalog with schema changes applied in order: a table replaced by its new shape, added, or removed.</summary>
+    private static byte[] Reshaped(byte[] catalog, IEnumerable<SchemaChange> changes)
+    {
+        var decoded = DatasetCatalog.Decode(catalog);
+        var tables = decoded.Tables.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var change in changes)
+        {
+            if (change.After is { } after) tables[change.Table] = after;
+            else tables.Remove(change.Table);
+        }
+        return new DatasetCatalog(tables.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToArray(),
+            decoded.Summaries.Where(s => tables.ContainsKey(s.Table)).ToArray()).Encode();
     }
 
     private void Failed(ReaderFailed failed)

@@ -119,7 +119,7 @@ public sealed class SourceHub : ReceiveActor
         var clock = Stopwatch.StartNew();
         try
         {
-            var tables = await _source.DiscoverAsync(prepare.Tables.Length == 0 ? null : prepare.Tables, cancellation);
+            var tables = await _source.DiscoverAsync(SyncFilter.Decode(prepare.Filter), cancellation);
             if (tables.Count == 0) throw new DataEdgeException($"{_source.Name}: the database has no tables to sync.");
             long discovered = clock.ElapsedMilliseconds;
             requester.Tell(new SnapshotStarted(_hub, prepare.Dataset, new DatasetCatalog(tables, []).Encode(), await segments), self);

@@ -74,8 +74,12 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
             {
                 _sourceHealthy = false;
                 // Recover even without a known dataset (a singleton that just moved): the nodes hold its manifest.
+                // Not while following: Hub C is then ahead of the batch cache, and the nodes' change logs serve it.
                 if (Switch(Recovery, $"source database {down.Database} down: {down.Reason}") && _settings.RecoverWhenSourceDown && _nodes.Count > 0)
-                    Schedule("recovery", StartSync.OneWay, requester: null);
+                {
+                    if (_following) _log.Info("continuous sync is on: Hub C is served from the nodes' change logs, not from the older batch cache");
+                    else Schedule("recovery", StartSync.OneWay, requester: null);
+                }
             }
             else
             {
@@ -166,7 +170,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         Receive<FollowReady>(ready =>
         {
             if (_followArming != ready.Position) return; // a reset after a newer snapshot, not a start
-            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(new BeginCapture(ready.Position, _dataset!.Catalog));
+            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(new BeginCapture(ready.Position, _dataset!.Catalog, _settings.Filter.Encode()));
             else RefuseFollow($"hub {_settings.SourceHub} is not registered");
         });
         Receive<CaptureRunning>(running =>
@@ -260,7 +264,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         }
         // A cycle that wrote batches to Hub C may have put rows back to its snapshot: Hub C re-applies the changes
         // after it, which the nodes keep until the batch cache covers them; and they may now compact up to it.
-        if (_following && report.Verified && position.Length > 0)
+        if (_following && (report.Verified || report.Kind == Recovery) && position.Length > 0)
             Cdc(_settings.DestinationHub, CdcSettings.ApplierName)?.Tell(new FollowFrom(position, _dataset!.Catalog, Fresh: false));
     }
 

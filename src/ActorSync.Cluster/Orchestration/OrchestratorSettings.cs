@@ -1,4 +1,5 @@
 using ActorSync.Coding;
+using ActorSync.Data;
 using Akka.Configuration;
 
 namespace ActorSync.Cluster.Orchestration;
@@ -9,7 +10,7 @@ public sealed record OrchestratorSettings(
     int Redundancy,
     int Eta,
     DeliveryMode Scheme,
-    string[] Tables,
+    SyncFilter Filter,
     string SourceHub,
     string DestinationHub,
     TimeSpan AskTimeout,
@@ -45,8 +46,19 @@ public sealed record OrchestratorSettings(
         var schemeName = section.GetString("scheme", "leader");
         if (!DeliveryCost.Names.TryGetValue(schemeName, out var scheme))
             throw new ConfigurationException($"actorsync.orchestrator.scheme = '{schemeName}' is not one of: {string.Join(", ", SchemeNames)}.");
-        var settings = new OrchestratorSettings(nodes, redundancy, eta, scheme,
-            section.GetStringList("tables")?.ToArray() ?? [],
+        SyncFilter filter;
+        try
+        {
+            filter = new SyncFilter(section.GetStringList("tables")?.ToArray() ?? [], section.GetStringList("exclude-tables")?.ToArray() ?? [],
+                section.GetStringList("exclude-columns")?.ToArray() ?? []).Validated(
+                "actorsync.orchestrator.tables (ACTORSYNC_TABLES)", "actorsync.orchestrator.exclude-tables (ACTORSYNC_EXCLUDE_TABLES)",
+                "actorsync.orchestrator.exclude-columns (ACTORSYNC_EXCLUDE_COLUMNS)");
+        }
+        catch (DataEdgeException error)
+        {
+            throw new ConfigurationException(error.Message);
+        }
+        var settings = new OrchestratorSettings(nodes, redundancy, eta, scheme, filter,
             section.GetString("source-hub", "hub-b"),
             section.GetString("destination-hub", "hub-c"),
             Positive(section, "ask-timeout"),

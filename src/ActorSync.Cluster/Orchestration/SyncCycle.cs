@@ -150,7 +150,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
                 Mask(round.Targets), previous?.Manifest ?? [], held);
             round.Expect(1);
             round.AwaitsManifest = true;
-            _setup.Source!.Tell(new PrepareSnapshot(dataset, _placement.BatchCount, _settings.Tables, _settings.SegmentSize, routing, _settings.Codec), Self);
+            _setup.Source!.Tell(new PrepareSnapshot(dataset, _placement.BatchCount, _settings.Filter.Encode(), _settings.SegmentSize, routing, _settings.Codec), Self);
             // The node that will stream the dataset to Hub C: any of them will hold it all by the end.
             _servingNode = CyclePlanner.ServingNode(round.Targets, _setup.Cycle);
         }, SourceRoundClosed);

@@ -129,7 +129,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
         DatabaseUp m => new WireWriter().String(m.Hub).String(m.Database).ToArray(),
         HubStatus m => new WireWriter().String(m.Hub).String(m.Database).Int(m.DatabaseHealthy ? 1 : 0).String(m.LastError)
             .Ints(m.NodesUp).Ints(m.NodesDown).ToArray(),
-        PrepareSnapshot m => WriteRouting(new WireWriter().Long(m.Dataset).Int(m.BatchCount).Strings(m.Tables).Int(m.SegmentSize), m.Routing).Int((int)m.Codec).ToArray(),
+        PrepareSnapshot m => WriteRouting(new WireWriter().Long(m.Dataset).Int(m.BatchCount).Bytes(m.Filter).Int(m.SegmentSize), m.Routing).Int((int)m.Codec).ToArray(),
         SnapshotStarted m => Nested(new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Schemas), m.Segments).ToArray(),
         SnapshotPrepared m => new WireWriter().String(m.Hub).Long(m.Dataset).Bytes(m.Manifest).Bytes(m.Catalog).Long(m.Rows).Long(m.ReadMillis).String(m.LogPosition).ToArray(),
         ReleaseSnapshot m => new WireWriter().Long(m.Dataset).ToArray(),
@@ -209,7 +209,7 @@ public sealed class ActorSyncSerializer(ExtendedActorSystem system) : Serializer
                 "DU" => new DatabaseUp(r.String(), r.String()),
                 "GS" => GetHubStatus.Instance,
                 "HS" => new HubStatus(r.String(), r.String(), r.Int() == 1, r.String(), r.Ints(), r.Ints()),
-                "PT" => new PrepareSnapshot(r.Long(), r.Int(), r.Strings(), r.Int(), ReadRouting(ref r), Codec(r.Int())),
+                "PT" => new PrepareSnapshot(r.Long(), r.Int(), r.Bytes(), r.Int(), ReadRouting(ref r), Codec(r.Int())),
                 "SA" => new SnapshotStarted(r.String(), r.Long(), r.Bytes(), Unnest<ISourceRef<IDataFrame>>(ref r)),
                 "SQ" => new SnapshotPrepared(r.String(), r.Long(), r.Bytes(), r.Bytes(), r.Long(), r.Long(), r.String()),
                 "RS" => new ReleaseSnapshot(r.Long()),

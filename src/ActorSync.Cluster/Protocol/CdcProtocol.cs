@@ -46,8 +46,11 @@ public sealed record FollowFrom(string Position, byte[] Catalog, bool Fresh) : I
 
 public sealed record FollowReady(string Position) : ICdcProtocol;
 
-/// <summary>To Hub B's capture: follow the binlog from <paramref name="From"/> for the catalog's tables.</summary>
-public sealed record BeginCapture(string From, byte[] Catalog) : ICdcProtocol;
+/// <summary>
+/// To Hub B's capture: follow the binlog from <paramref name="From"/> for the catalog's tables, and the tables the
+/// encoded <see cref="ActorSync.Data.SyncFilter"/> selects that are created later.
+/// </summary>
+public sealed record BeginCapture(string From, byte[] Catalog, byte[] Filter) : ICdcProtocol;
 
 /// <summary>Capture is running (sent on start, and now and then so a new orchestrator singleton learns it).</summary>
 public sealed record CaptureRunning(string From) : ICdcProtocol;
@@ -76,7 +79,10 @@ public sealed record ChangesSince(int Node, byte[][] Batches) : ICdcProtocol;
 public sealed record CompactChanges(string UpTo) : ICdcProtocol;
 
 /// <summary>Journaled by Hub B's capture: following started from a snapshot at <paramref name="From"/>.</summary>
-public sealed record CaptureBegun(string From, byte[] Catalog) : ICdcEvent;
+public sealed record CaptureBegun(string From, byte[] Catalog, byte[] Filter) : ICdcEvent;
+
+/// <summary>Journaled by Hub B's capture with the offset of a change batch that carried schema changes: the followed tables since.</summary>
+public sealed record CaptureCatalogChanged(byte[] Catalog) : ICdcEvent;
 
 /// <summary>Journaled by Hub B's capture once change batch <paramref name="Sequence"/> is on r nodes: the durable offset.</summary>
 public sealed record CaptureOffset(string Position, long Sequence, string[] Stopped) : ICdcEvent;
@@ -87,7 +93,7 @@ public sealed record CaptureEnded : ICdcEvent
 }
 
 /// <summary>Hub B's capture state, saved every few hundred offsets.</summary>
-public sealed record CaptureSnapshot(bool Following, string Position, long Sequence, byte[] Catalog, string[] Stopped) : ICdcEvent;
+public sealed record CaptureSnapshot(bool Following, string Position, long Sequence, byte[] Catalog, string[] Stopped, byte[] Filter) : ICdcEvent;
 
 /// <summary>Journaled by a node: a change batch it keeps.</summary>
 public sealed record ChangeBatchKept(long Sequence, string From, string To, byte[] Batch) : ICdcEvent;

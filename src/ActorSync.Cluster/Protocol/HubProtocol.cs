@@ -36,7 +36,7 @@ public sealed record SnapshotRouting(int Nodes, int Redundancy, int Eta, string 
 
 /// <summary>To Hub B's worker: snapshot the source into <paramref name="BatchCount"/> batches of
 /// <paramref name="SegmentSize"/>-byte segments (all tables if none named) and stream them out as they are sealed.</summary>
-public sealed record PrepareSnapshot(long Dataset, int BatchCount, string[] Tables, int SegmentSize, SnapshotRouting Routing, ContentCodec Codec = ContentCodec.None) : IHubProtocol
+public sealed record PrepareSnapshot(long Dataset, int BatchCount, byte[] Filter, int SegmentSize, SnapshotRouting Routing, ContentCodec Codec = ContentCodec.None) : IHubProtocol
 {
     public SegmentLayout Layout => new(SegmentSize, Codec);
 }

@@ -17,10 +17,19 @@ public sealed class BinlogRowMapper
     private readonly string[][] _labels;
     private readonly RowBuilder _row;
     private readonly RowBuilder _key;
+    private readonly int[] _sourceOrdinals;
+    private readonly int _sourceColumns;
 
     /// <param name="charsets">Each column's character set from information_schema (null or empty for non-text columns).</param>
-    public BinlogRowMapper(TableSchema table, IReadOnlyList<string?> charsets)
+    /// <param name="sourceOrdinals">Where each of the table's columns is in the source's rows, which the binlog logs
+    /// whole (columns a filter leaves out are skipped); null when the table has every source column.</param>
+    /// <param name="sourceColumns">How many columns the source's rows have, with <paramref name="sourceOrdinals"/>.</param>
+    public BinlogRowMapper(TableSchema table, IReadOnlyList<string?> charsets, IReadOnlyList<int>? sourceOrdinals = null, int sourceColumns = 0)
     {
+        _sourceOrdinals = sourceOrdinals?.ToArray() ?? Enumerable.Range(0, table.Columns.Count).ToArray();
+        _sourceColumns = sourceOrdinals is null ? table.Columns.Count : sourceColumns;
+        if (_sourceOrdinals.Length != table.Columns.Count || _sourceOrdinals.Any(o => o < 0 || o >= _sourceColumns))
+            throw new ArgumentException($"table '{table.Name}': the column map does not fit its {table.Columns.Count} columns in rows of {_sourceColumns}.", nameof(sourceOrdinals));
         if (!table.HasPrimaryKey)
             throw new DataEdgeException($"table '{table.Name}' has no primary key: continuous sync needs one to apply updates and deletes exactly (sync cycles still copy it).");
         _table = table;
@@ -41,10 +50,10 @@ public sealed class BinlogRowMapper
 
     public byte[] Row(object?[] cells)
     {
-        if (cells.Length != _table.Columns.Count)
-            throw new DataEdgeException($"table '{_table.Name}': the binlog has {cells.Length} columns, the synced schema {_table.Columns.Count}; its shape changed.");
+        if (cells.Length != _sourceColumns)
+            throw new DataEdgeException($"table '{_table.Name}': the binlog has {cells.Length} columns, the synced schema {_sourceColumns}; its shape changed without a DDL statement capture could follow.");
         _row.Begin();
-        for (int i = 0; i < cells.Length; i++) Append(i, cells[i]);
+        for (int i = 0; i < _sourceOrdinals.Length; i++) Append(i, cells[_sourceOrdinals[i]]);
         return _row.Complete().ToArray();
     }
 

@@ -21,10 +21,10 @@ public sealed class ChangeBatcher(string from, long nextSequence, TimeSpan windo
     public void Add(CaptureItem item, DateTime now, IReadOnlyDictionary<string, string> reasons)
     {
         _to = item.Position;
-        if (item.Stopped is { } table) _stopped.Add($"{table}\t{reasons.GetValueOrDefault(table, "stopped")}");
+        foreach (var table in item.Stopped) _stopped.Add($"{table}\t{reasons.GetValueOrDefault(table, "stopped")}");
         if (item.Transaction is not { } transaction) return;
         _transactions.Add(transaction);
-        _bytes += transaction.Changes.Sum(c => c.Data.Length + c.Table.Length + 8);
+        _bytes += transaction.Changes.Sum(c => c.Data.Length + c.Table.Length + 8) + transaction.Schemas.Sum(c => c.Statement.Length + 256);
         _firstAt ??= now;
     }
 

@@ -16,6 +16,9 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
 
     public string Kind => "mysql";
 
+    /// <summary>The connection string, hardened (see <see cref="Harden"/>).</summary>
+    public string ConnectionString => _connectionString;
+
     public string Name => $"MySQL {Describe()}";
 
     public static string Harden(string connectionString)
@@ -78,7 +81,10 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
     }
 
     /// <summary>The tables to sync, in name order: all base tables, or those named (each must exist).</summary>
-    public async Task<IReadOnlyList<TableSchema>> DiscoverAsync(IReadOnlyCollection<string>? tables = null, CancellationToken cancellation = default)
+    public Task<IReadOnlyList<TableSchema>> DiscoverAsync(IReadOnlyCollection<string>? tables = null, CancellationToken cancellation = default) =>
+        DiscoverAsync(SyncFilter.Only(tables), cancellation);
+
+    public async Task<IReadOnlyList<TableSchema>> DiscoverAsync(SyncFilter filter, CancellationToken cancellation = default)
     {
         await using var connection = await OpenAsync(cancellation);
         var names = new List<string>();
@@ -88,20 +94,26 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
             await using var reader = await command.ExecuteReaderAsync(cancellation);
             while (await reader.ReadAsync(cancellation)) names.Add(reader.GetString(0));
         }
-        if (tables is { Count: > 0 })
-        {
-            var missing = tables.Where(t => !names.Contains(t, StringComparer.Ordinal)).ToArray();
-            if (missing.Length > 0)
-                throw new DataEdgeException($"MySQL {Describe()}: no table {string.Join(", ", missing.Select(m => $"'{m}'"))} in database '{connection.Database}'.");
-            names = tables.Order(StringComparer.Ordinal).ToList();
-        }
-
         var result = new List<TableSchema>();
-        foreach (var name in names) result.Add(await DescribeTableAsync(connection, name, cancellation));
+        foreach (var name in filter.Select(names, Name))
+            result.Add(await DescribeTableAsync(connection, name, filter, cancellation));
         return result;
     }
 
-    private async Task<TableSchema> DescribeTableAsync(MySqlConnection connection, string table, CancellationToken cancellation)
+    /// <summary>One table as it is now (null if it no longer exists), with the filter's columns left out.</summary>
+    public async Task<TableSchema?> DescribeAsync(string table, SyncFilter filter, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME = @table";
+            command.Parameters.AddWithValue("@table", table);
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellation)) == 0) return null;
+        }
+        return await DescribeTableAsync(connection, table, filter, cancellation);
+    }
+
+    private async Task<TableSchema> DescribeTableAsync(MySqlConnection connection, string table, SyncFilter filter, CancellationToken cancellation)
     {
         var columns = new List<ColumnSchema>();
         var watermarkCandidates = new List<(int Ordinal, bool OnUpdate, string Name)>();
@@ -116,6 +128,7 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
             while (await reader.ReadAsync(cancellation))
             {
                 string name = reader.GetString(0), dataType = reader.GetString(1).ToLowerInvariant(), columnType = reader.GetString(2);
+                if (filter.ExcludesColumn(table, name)) continue;
                 int precision = reader.IsDBNull(4) ? 0 : Convert.ToInt32(reader.GetValue(4));
                 int scale = reader.IsDBNull(5) ? 0 : Convert.ToInt32(reader.GetValue(5));
                 int fsp = reader.IsDBNull(6) ? 0 : Convert.ToInt32(reader.GetValue(6));
@@ -136,7 +149,11 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
             command.Parameters.AddWithValue("@table", table);
             await using var reader = await command.ExecuteReaderAsync(cancellation);
             while (await reader.ReadAsync(cancellation))
-                key.Add(columns.FindIndex(c => c.Name == reader.GetString(0)));
+            {
+                int ordinal = columns.FindIndex(c => c.Name == reader.GetString(0));
+                if (ordinal < 0) throw new DataEdgeException($"table '{table}', column '{reader.GetString(0)}': it is part of the primary key and cannot be left out (exclude-columns).");
+                key.Add(ordinal);
+            }
         }
 
         // The watermark: a column the server updates itself (ON UPDATE) first, else one with a conventional name.
@@ -197,8 +214,8 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
     private async Task<(long Rows, string? Watermark)> ReadCoreAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
         Func<ValueTask>? afterRow = null)
     {
-        await using var connection = await BeginSnapshotAsync(cancellation);
-        return await TimedScanAsync(connection, table, onRow, withWatermark, cancellation, afterRow);
+        await using var snapshot = new Snapshot(this, await BeginSnapshotAsync(cancellation)); // ends its transaction
+        return await snapshot.ScanAsync(table, onRow, withWatermark, cancellation, afterRow);
     }
 
     public async Task<ISourceSnapshot> OpenSnapshotAsync(CancellationToken cancellation = default) =>
@@ -211,7 +228,10 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
     private sealed class Snapshot(MySqlSource source, MySqlConnection connection) : ISourceSnapshot
     {
         public Task<(long Rows, string? Watermark)> ReadWithWatermarkAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, CancellationToken cancellation = default,
-            Func<ValueTask>? afterRow = null) => source.TimedScanAsync(connection, table, onRow, withWatermark: true, cancellation, afterRow);
+            Func<ValueTask>? afterRow = null) => ScanAsync(table, onRow, withWatermark: true, cancellation, afterRow);
+
+        public Task<(long Rows, string? Watermark)> ScanAsync(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark, CancellationToken cancellation,
+            Func<ValueTask>? afterRow) => source.TimedScanAsync(connection, table, onRow, withWatermark, cancellation, afterRow);
 
         public Task<string?> ReadWatermarkAsync(TableSchema table, CancellationToken cancellation = default) => source.WatermarkAsync(connection, table, cancellation);
 
@@ -229,7 +249,28 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
             return file.Length > 0 && position.Length > 0 ? $"{file}:{position}" : "";
         }
 
-        public ValueTask DisposeAsync() => connection.DisposeAsync();
+        /// <summary>Ends the read-only transaction before the connection goes back to the pool: MySqlConnector resets a
+        /// pooled connection only when it is handed out again, and until then the open transaction would hold the
+        /// tables' metadata locks, so an ALTER on the source would wait behind an idle connection.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (connection.State == ConnectionState.Open)
+                {
+                    await using var commit = new MySqlCommand("COMMIT", connection);
+                    await commit.ExecuteNonQueryAsync();
+                }
+            }
+            catch (MySqlException)
+            {
+                MySqlConnection.ClearPool(connection); // a broken connection: never handed out again
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
     }
 
     private async Task<(long Rows, string? Watermark)> TimedScanAsync(MySqlConnection connection, TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool withWatermark,
@@ -348,6 +389,80 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
             parts.Add($"{SqlIdentifier.MySql(column.Name)} <=> @{prefix}{index++}");
         }
         return string.Join(" AND ", parts);
+    }
+
+    /// <summary>
+    /// The value a column added by ALTER TABLE gave the table's existing rows, for continuous sync to carry the change
+    /// (<see cref="Cdc.SchemaEvolution"/>): NULL, its literal default as the server stores it (read back with
+    /// DEFAULT(), so in the column's own type), or the type's implicit default for a NOT NULL column without one. A
+    /// generated column, or a default the server evaluates (CURRENT_TIMESTAMP, a function), is refused: the value
+    /// it gave each existing row is in no log.
+    /// </summary>
+    public async Task<Cdc.ColumnFill> AddedColumnFillAsync(string table, ColumnSchema column, CancellationToken cancellation = default)
+    {
+        await using var connection = await OpenAsync(cancellation);
+        string? defaultText;
+        bool generated;
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COLUMN_DEFAULT, IS_GENERATED FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = @table AND COLUMN_NAME = @column";
+            command.Parameters.AddWithValue("@table", table);
+            command.Parameters.AddWithValue("@column", column.Name);
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            if (!await reader.ReadAsync(cancellation)) return Cdc.ColumnFill.Refused("it is gone again from the source");
+            defaultText = reader.IsDBNull(0) ? null : reader.GetString(0);
+            generated = string.Equals(reader.GetString(1), "ALWAYS", StringComparison.OrdinalIgnoreCase);
+        }
+        if (generated) return Cdc.ColumnFill.Refused("it is generated from other columns, whose values for existing rows are in no log");
+        if (defaultText is null) return column.Nullable ? Cdc.ColumnFill.Null : new Cdc.ColumnFill(ImplicitDefault(column));
+        if (string.Equals(defaultText, "NULL", StringComparison.OrdinalIgnoreCase)) return Cdc.ColumnFill.Null;
+        if (!IsLiteral(defaultText))
+            return Cdc.ColumnFill.Refused($"its default is an expression ({defaultText}) that the server evaluated for each existing row, and the binlog does not say what it gave them");
+        var single = new TableSchema(table, [column], []);
+        await using (var command = connection.CreateCommand())
+        {
+            var name = SqlIdentifier.MySql(column.Name);
+            var value = column.Kind == ColumnKind.Float ? $"CAST(DEFAULT({name}) AS DOUBLE)" : $"DEFAULT({name})";
+            command.CommandText = $"SELECT {value} AS {name} FROM {SqlIdentifier.MySql(table)} LIMIT 1";
+            await using var reader = await command.ExecuteReaderAsync(cancellation);
+            // No row now: every row the column was added to is deleted later in the binlog, so no value survives.
+            if (!await reader.ReadAsync(cancellation)) return column.Nullable ? Cdc.ColumnFill.Null : new Cdc.ColumnFill(ImplicitDefault(column));
+            var row = new RowBuilder(1);
+            Encode(reader, single, row);
+            return new Cdc.ColumnFill(row.Complete().ToArray());
+        }
+    }
+
+    /// <summary>A default MariaDB shows as a constant: a quoted string, a number, or a bit or hex literal.</summary>
+    private static bool IsLiteral(string text) =>
+        System.Text.RegularExpressions.Regex.IsMatch(text, @"^(?:'(?:[^']|'')*'|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|b'[01]*'|0x[0-9A-Fa-f]+|[xX]'[0-9A-Fa-f]*')$",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>What MariaDB gives a NOT NULL column added without a default: zero, the empty string, the first ENUM label, the zero date.</summary>
+    internal static byte[] ImplicitDefault(ColumnSchema column)
+    {
+        var row = new RowBuilder(1);
+        row.Begin();
+        switch (column.Kind)
+        {
+            case ColumnKind.SignedInteger: row.Signed(0); break;
+            case ColumnKind.UnsignedInteger: row.Unsigned(0); break;
+            case ColumnKind.Decimal: row.Decimal(System.Numerics.BigInteger.Zero); break;
+            case ColumnKind.Float: row.Float(0); break;
+            case ColumnKind.Double: row.Double(0); break;
+            case ColumnKind.Text:
+                row.Text(column.SourceType.StartsWith("enum(", StringComparison.OrdinalIgnoreCase) ? Cdc.BinlogRowMapper.ParseLabels(column.SourceType).FirstOrDefault() ?? "" : "");
+                break;
+            case ColumnKind.Binary:
+                row.Bytes(column.SourceType.StartsWith("binary(", StringComparison.OrdinalIgnoreCase)
+                    ? new byte[int.Parse(column.SourceType.AsSpan(7, column.SourceType.IndexOf(')') - 7), System.Globalization.CultureInfo.InvariantCulture)]
+                    : []);
+                break;
+            case ColumnKind.Date: row.Date(0, 0, 0); break;
+            case ColumnKind.DateTime: row.DateTime(0, 0, 0, 0, 0, 0, 0); break;
+            case ColumnKind.Time: row.Time(0); break;
+        }
+        return row.Complete().ToArray();
     }
 
     internal static string SelectSql(TableSchema table, bool ordered = true)

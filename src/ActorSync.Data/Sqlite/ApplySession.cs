@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using ActorSync.Coding;
 using ActorSync.Data.Encoding;
 using ActorSync.Data.Schema;
+using ActorSync.Data.Verify;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -36,6 +37,7 @@ public sealed class ApplySession : IDisposable
     private readonly long[] _contentLength;
     private readonly int[] _nextIndex;
     private readonly KeyHashLog?[] _arrivedKeys;
+    private readonly TableDigest[] _written;
     private readonly RowBuilder[] _keyBuilders;
     private readonly bool _capture;
     private string _stage = "starting the transaction";
@@ -49,6 +51,12 @@ public sealed class ApplySession : IDisposable
     public IReadOnlyList<byte[]?> StoredRoots { get; }
 
     public int BatchesStarted => _assemblers.Count(a => a is not null);
+
+    /// <summary>
+    /// After <see cref="Finish"/>: per table, what this apply wrote to it, for verification without reading it back;
+    /// null for a keyless table (read back whole).
+    /// </summary>
+    public IReadOnlyList<WrittenRows?> Written { get; private set; } = [];
 
     internal ApplySession(SqliteDestination destination, IReadOnlyList<TableSchema> tables, int batchCount, SegmentLayout layout, bool replaceAll)
     {
@@ -65,6 +73,7 @@ public sealed class ApplySession : IDisposable
         FullReplace = replaceAll || destination.ReadMeta("layout") != SqliteDestination.Layout(tables, batchCount, layout);
         StoredRoots = FullReplace ? new byte[]?[batchCount] : stored;
         _arrivedKeys = tables.Select(t => FullReplace || !t.HasPrimaryKey ? null : new KeyHashLog()).ToArray();
+        _written = tables.Select(t => new TableDigest(t)).ToArray();
         try
         {
             destination.Execute("BEGIN IMMEDIATE");
@@ -169,6 +178,10 @@ public sealed class ApplySession : IDisposable
             _stage = "recording the layout";
             _destination.WriteMeta("layout", SqliteDestination.Layout(_tables, _batchCount, _layout));
             _destination.WriteMeta("batch_count", _batchCount.ToString(CultureInfo.InvariantCulture));
+            var buckets = applied.ToHashSet();
+            Written = _tables.Select((t, i) => t.HasPrimaryKey
+                ? new WrittenRows(_written[i], FullReplace, buckets, _batchCount)
+                : null).ToArray();
             return new ApplyResult(applied.Length, _rows, _bytes, FullReplace);
         }
         catch (Exception error) when (error is SqliteException or DataEdgeException or InvalidDataException)
@@ -214,7 +227,9 @@ public sealed class ApplySession : IDisposable
         if ((uint)table >= (uint)_tables.Count)
             throw new DataEdgeException($"a batch holds a row for table number {table}, but the dataset has {_tables.Count} tables.");
         _destination.Insert(_inserts[table], _tables[table], row);
-        _arrivedKeys[table]?.Add(XxHash3.HashToUInt64(CanonicalRows.Key(row, _tables[table], _keyBuilders[table])));
+        ulong keyHash = XxHash3.HashToUInt64(CanonicalRows.Key(row, _tables[table], _keyBuilders[table]));
+        _arrivedKeys[table]?.Add(keyHash);
+        _written[table].Add(keyHash, row);
         _rows++;
     }
 

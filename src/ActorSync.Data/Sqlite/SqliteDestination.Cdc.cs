@@ -3,12 +3,14 @@ using ActorSync.Data.Cdc;
 using ActorSync.Data.Encoding;
 using ActorSync.Data.Schema;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace ActorSync.Data.Sqlite;
 
 /// <summary>What one change batch did at the destination.</summary>
 /// <param name="Skipped">Transactions at or before the stored position: applied before, so left alone.</param>
-public sealed record ChangesApplied(int Transactions, int Skipped, long Rows, string Position);
+/// <param name="Tables">The followed tables after the batch's schema changes, or null if it had none.</param>
+public sealed record ChangesApplied(int Transactions, int Skipped, long Rows, string Position, IReadOnlyList<TableSchema>? Tables = null);
 
 public sealed partial class SqliteDestination
 {
@@ -90,10 +92,16 @@ public sealed partial class SqliteDestination
             int applied = 0, skipped = 0;
             long rows = 0;
             string gtid = ChangeGtid;
+            bool reshaped = false;
             foreach (var transaction in batch.Transactions)
             {
                 var end = BinlogPosition.Parse(transaction.End);
                 if (end <= position) { skipped++; continue; }
+                foreach (var schema in transaction.Schemas)
+                {
+                    ApplySchema(schema, byName, statements);
+                    reshaped = true;
+                }
                 foreach (var change in transaction.Changes)
                 {
                     if (!byName.TryGetValue(change.Table, out var table)) continue; // stopped, or not synced
@@ -115,8 +123,15 @@ public sealed partial class SqliteDestination
             }
             WriteMeta(ChangePositionKey, position.ToString());
             WriteMeta("cdc_gtid", gtid);
+            IReadOnlyList<TableSchema>? followed = null;
+            if (reshaped)
+            {
+                followed = byName.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToArray();
+                var summaries = FollowCatalog is { } known ? DatasetCatalog.Decode(known).Summaries.Where(s => byName.ContainsKey(s.Table)).ToArray() : [];
+                WriteMeta("cdc_catalog", Convert.ToBase64String(new DatasetCatalog(followed, summaries).Encode()));
+            }
             Execute("COMMIT");
-            return new ChangesApplied(applied, skipped, rows, position.ToString());
+            return new ChangesApplied(applied, skipped, rows, position.ToString(), followed);
         }
         catch (Exception error) when (error is SqliteException or DataEdgeException or InvalidDataException)
         {
@@ -126,6 +141,109 @@ public sealed partial class SqliteDestination
         finally
         {
             foreach (var command in statements.Values) command.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A source schema change, in the change batch's transaction (<see cref="SchemaEvolution"/> planned it at Hub B):
+    /// SQLite's own ALTER TABLE where it can, with an added column's value for existing rows bound exactly. A table this
+    /// destination did not create is never touched: its continuous sync stops, by name.
+    /// </summary>
+    private void ApplySchema(SchemaChange change, Dictionary<string, TableSchema> byName, Dictionary<(string, ChangeKind), SqliteCommand> statements)
+    {
+        foreach (var stale in statements.Keys.Where(k => string.Equals(k.Item1, change.Table, StringComparison.OrdinalIgnoreCase)).ToArray())
+        {
+            statements[stale].Dispose();
+            statements.Remove(stale);
+        }
+        var name = SqlIdentifier.Sqlite(change.Table);
+        bool ours = RegisteredShape(change.Table) is not null;
+        if (!ours && HasTable(change.Table))
+        {
+            WriteMeta(StoppedPrefix + change.Table, $"table '{change.Table}' exists at the destination but was not created by ActorSync; `{change.Statement}` was not carried to it");
+            byName.Remove(change.Table);
+            return;
+        }
+        foreach (var step in change.Steps)
+        {
+            switch (step.Kind)
+            {
+                case SchemaStepKind.CreateTable:
+                    EnsureTables([change.After!]);
+                    break;
+                case SchemaStepKind.DropTable:
+                    Execute($"DROP TABLE IF EXISTS {name}");
+                    Forget(change.Table);
+                    break;
+                case SchemaStepKind.Truncate:
+                    Execute($"DELETE FROM {name}");
+                    break;
+                case SchemaStepKind.DropColumn:
+                    Execute($"ALTER TABLE {name} DROP COLUMN {SqlIdentifier.Sqlite(step.Column)}");
+                    break;
+                case SchemaStepKind.RenameColumn:
+                    Execute($"ALTER TABLE {name} RENAME COLUMN {SqlIdentifier.Sqlite(step.OldName)} TO {SqlIdentifier.Sqlite(step.Column)}");
+                    break;
+                case SchemaStepKind.AddColumn:
+                    AddColumn(name, change.After!.Columns.First(c => string.Equals(c.Name, step.Column, StringComparison.OrdinalIgnoreCase)), step.Fill);
+                    break;
+            }
+        }
+        if (change.After is { } after)
+        {
+            byName[after.Name] = after;
+            using var register = _connection.CreateCommand();
+            register.CommandText = "INSERT OR REPLACE INTO _actorsync_tables (name, shape) VALUES ($name, $shape)";
+            register.Parameters.AddWithValue("$name", after.Name);
+            register.Parameters.AddWithValue("$shape", after.Shape);
+            register.ExecuteNonQuery();
+        }
+        else byName.Remove(change.Table);
+        using var unverified = _connection.CreateCommand(); // a watermark taken in the old shape says nothing of the new
+        unverified.CommandText = "DELETE FROM _actorsync_meta WHERE key = $key";
+        unverified.Parameters.AddWithValue("$key", "verified:" + change.Table);
+        unverified.ExecuteNonQuery();
+    }
+
+    /// <summary>The shape ActorSync registered when it created the table here, or null if it did not create it.</summary>
+    private string? RegisteredShape(string table)
+    {
+        using var lookup = _connection.CreateCommand();
+        lookup.CommandText = "SELECT shape FROM _actorsync_tables WHERE name = $name";
+        lookup.Parameters.AddWithValue("$name", table);
+        return lookup.ExecuteScalar() as string;
+    }
+
+    /// <summary>Forgets a table ActorSync created and the source dropped.</summary>
+    private void Forget(string table)
+    {
+        using var forget = _connection.CreateCommand();
+        forget.CommandText = "DELETE FROM _actorsync_tables WHERE name = $name";
+        forget.Parameters.AddWithValue("$name", table);
+        forget.ExecuteNonQuery();
+    }
+
+    /// <summary>ADD COLUMN, then every existing row set to the value the source gave it, bound as any value is (exactly).</summary>
+    private void AddColumn(string table, ColumnSchema column, byte[]? fill)
+    {
+        var declared = SqliteTypeMap.DeclaredType(column);
+        // SQLite adds a NOT NULL column only with a constant default: a placeholder of the right storage class, overwritten below.
+        var placeholder = declared switch { "INTEGER" or "REAL" => "0", "BLOB" => "X''", _ => "''" };
+        Execute($"ALTER TABLE {table} ADD COLUMN {SqlIdentifier.Sqlite(column.Name)} {declared}{(column.Nullable ? "" : $" NOT NULL DEFAULT {placeholder}")}");
+        if (fill is null) return;
+        var statements = new List<sqlite3_stmt>();
+        try
+        {
+            nint update = Prepare($"UPDATE {table} SET {SqlIdentifier.Sqlite(column.Name)} = ?1", statements).DangerousGetHandle();
+            var reader = new RowReader(fill, 1);
+            Span<byte> scratch = stackalloc byte[SqliteTypeMap.ScratchSize];
+            Check(SqliteTypeMap.Bind(update, 1, column, reader.IsNull(0), ref reader, scratch));
+            int rc = NativeSqlite.sqlite3_step(update);
+            if (rc != raw.SQLITE_DONE) Check(rc);
+        }
+        finally
+        {
+            foreach (var statement in statements) statement.Dispose();
         }
     }
 

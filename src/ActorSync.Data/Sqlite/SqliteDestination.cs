@@ -146,6 +146,56 @@ public sealed partial class SqliteDestination : IDisposable
         return rows;
     }
 
+    /// <summary>
+    /// Reads a keyed table key first: each row's canonical key is built from its key columns and hashed (XXH3, as
+    /// <see cref="CanonicalRows.Bucket"/> does), and only rows <paramref name="readWhole"/> accepts are read whole and
+    /// passed on. SQLite decodes a column only when it is asked for, so a row not read whole costs little more than its key.
+    /// </summary>
+    public void ReadTableKeyFirst(TableSchema table, Func<ulong, bool> readWhole, Action<ulong, ReadOnlySpan<byte>> onRow)
+    {
+        if (!table.HasPrimaryKey) throw new ArgumentException($"table '{table.Name}' has no primary key to read first.", nameof(table));
+        var sql = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}";
+        var statements = new List<sqlite3_stmt>();
+        var key = CanonicalRows.KeyBuilder(table);
+        var builder = new RowBuilder(table.Columns.Count);
+        try
+        {
+            nint statement = Prepare(sql, statements).DangerousGetHandle();
+            int rc;
+            while ((rc = NativeSqlite.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            {
+                key.Begin();
+                foreach (int ordinal in table.PrimaryKey) SqliteTypeMap.AppendColumn(statement, ordinal, table.Columns[ordinal], key);
+                ulong hash = System.IO.Hashing.XxHash3.HashToUInt64(key.Complete());
+                if (!readWhole(hash)) continue;
+                builder.Begin();
+                for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.AppendColumn(statement, i, table.Columns[i], builder);
+                onRow(hash, builder.Complete());
+            }
+            Check(rc);
+        }
+        catch (SqliteException error)
+        {
+            throw new DataEdgeException($"SQLite destination {Path}: reading table '{table.Name}' failed: {Explain(error)}", error);
+        }
+        catch (Exception error) when (error is FormatException or InvalidCastException or OverflowException)
+        {
+            throw new DataEdgeException($"SQLite destination {Path}: table '{table.Name}' holds a value that does not fit its source type: {error.Message}", error);
+        }
+        finally
+        {
+            foreach (var statement in statements) statement.Dispose();
+        }
+    }
+
+    /// <summary>The number of rows in a table.</summary>
+    public long CountRows(string table)
+    {
+        using var count = _connection.CreateCommand();
+        count.CommandText = $"SELECT COUNT(*) FROM {SqlIdentifier.Sqlite(table)}";
+        return (long)count.ExecuteScalar()!;
+    }
+
     /// <summary>A health check of a destination file from outside: it exists, opens, and answers a query.</summary>
     public static void Ping(string path)
     {

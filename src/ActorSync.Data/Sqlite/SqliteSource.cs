@@ -62,6 +62,9 @@ public sealed partial class SqliteSource : ISyncSource
     }, cancellation);
 
     public Task<IReadOnlyList<TableSchema>> DiscoverAsync(IReadOnlyCollection<string>? tables = null, CancellationToken cancellation = default) =>
+        DiscoverAsync(SyncFilter.Only(tables), cancellation);
+
+    public Task<IReadOnlyList<TableSchema>> DiscoverAsync(SyncFilter filter, CancellationToken cancellation = default) =>
         Task.Run<IReadOnlyList<TableSchema>>(() =>
         {
             using var connection = Open();
@@ -76,18 +79,10 @@ public sealed partial class SqliteSource : ISyncSource
                 using var reader = command.ExecuteReader();
                 while (reader.Read()) names.Add(reader.GetString(0));
             }
-            names.Sort(StringComparer.Ordinal);
-            if (tables is { Count: > 0 })
-            {
-                var missing = tables.Where(t => !names.Contains(t, StringComparer.Ordinal)).ToArray();
-                if (missing.Length > 0)
-                    throw new DataEdgeException($"{Name}: no table {string.Join(", ", missing.Select(m => $"'{m}'"))}.");
-                names = tables.Order(StringComparer.Ordinal).ToList();
-            }
-            return names.Select(name => DescribeTable(connection, name)).ToList();
+            return filter.Select(names, Name).Select(name => DescribeTable(connection, name, filter)).ToList();
         }, cancellation);
 
-    private static TableSchema DescribeTable(SqliteConnection connection, string table)
+    private static TableSchema DescribeTable(SqliteConnection connection, string table, SyncFilter filter)
     {
         var columns = new List<ColumnSchema>();
         var keyed = new List<(int Position, int Ordinal)>();
@@ -100,6 +95,11 @@ public sealed partial class SqliteSource : ISyncSource
             {
                 string name = reader.GetString(0);
                 int pk = reader.GetInt32(3);
+                if (filter.ExcludesColumn(table, name))
+                {
+                    if (pk > 0) throw new DataEdgeException($"table '{table}', column '{name}': it is part of the primary key and cannot be left out (exclude-columns).");
+                    continue;
+                }
                 // A key column is NOT NULL in MySQL; SQLite allows NULL in a non-INTEGER key unless declared otherwise.
                 columns.Add(MapDeclared(table, name, reader.GetString(1), nullable: reader.GetInt32(2) == 0 && pk == 0));
                 if (pk > 0) keyed.Add((pk, columns.Count - 1));

@@ -28,11 +28,24 @@ public sealed class TableDigest
 
     public long Rows => _counts.Sum();
 
-    public void Add(ReadOnlySpan<byte> row)
+    public void Add(ReadOnlySpan<byte> row) => Add(XxHash3.HashToUInt64(CanonicalRows.Key(row, _table, _key)), row);
+
+    /// <summary>Adds a row whose key hash (XXH3 of its canonical key, as <see cref="CanonicalRows.Bucket"/> uses) is known.</summary>
+    public void Add(ulong keyHash, ReadOnlySpan<byte> row)
     {
-        int chunk = ChunkOf(CanonicalRows.Key(row, _table, _key));
+        int chunk = (int)(keyHash >> 56);
         _sums[chunk] += XxHash128.HashToUInt128(row);
         _counts[chunk]++;
+    }
+
+    /// <summary>Adds every row of another digest of the same table: the digest of a union of disjoint row sets.</summary>
+    public void Add(TableDigest other)
+    {
+        for (int c = 0; c < Chunks; c++)
+        {
+            _sums[c] += other._sums[c];
+            _counts[c] += other._counts[c];
+        }
     }
 
     public int ChunkOf(ReadOnlySpan<byte> key) => (int)(XxHash3.HashToUInt64(key) >> 56);

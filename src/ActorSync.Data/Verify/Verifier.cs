@@ -61,6 +61,51 @@ public static class Verifier
     }
 
     /// <summary>
+    /// <see cref="CompareWithSnapshot(SqliteDestination, DatasetCatalog)"/> inside an apply's transaction, reading back
+    /// only what the apply did not write. Per keyed table with <paramref name="written"/> rows: the rows of buckets the
+    /// apply left alone are read back and digested (a destination that drifted there is caught); the rewritten buckets
+    /// must hold as many rows as were written to them, counted by key alone (each written row is there once, so any
+    /// more is a row the apply did not write), and their content is the digest of what was bound. A table the apply
+    /// emptied and refilled is checked by its row count. Keyless tables are read back whole.
+    /// </summary>
+    public static IReadOnlyList<TableComparison> CompareWithSnapshot(SqliteDestination destination, DatasetCatalog catalog, IReadOnlyList<WrittenRows?> written)
+    {
+        var results = new List<TableComparison>();
+        for (int t = 0; t < catalog.Tables.Count; t++)
+        {
+            var table = catalog.Tables[t];
+            var snapshot = catalog.Summaries.FirstOrDefault(s => s.Table == table.Name)
+                ?? throw new DataEdgeException($"the dataset catalog has no snapshot digest for table '{table.Name}'.");
+            var rows = t < written.Count ? written[t] : null;
+            if (rows is null || !destination.HasTable(table.Name))
+            {
+                results.Add(CompareWithSnapshot(destination, new DatasetCatalog([table], [snapshot]))[0]);
+                continue;
+            }
+            var digest = new TableDigest(table);
+            digest.Add(rows.Digest);
+            long rewritten = 0;
+            if (rows.ReplacedTable) rewritten = destination.CountRows(table.Name);
+            else
+                destination.ReadTableKeyFirst(table, keyHash =>
+                {
+                    if (!rows.Rewrote(keyHash)) return true;
+                    rewritten++;
+                    return false;
+                }, digest.Add);
+            bool rewrittenExactly = rewritten == rows.Digest.Rows;
+            long destinationRows = digest.Rows - rows.Digest.Rows + rewritten;
+            bool equal = rewrittenExactly && digest.Hex == snapshot.Digest && destinationRows == snapshot.Rows;
+            var why = !rewrittenExactly
+                ? $"the buckets this apply rewrote hold {rewritten} rows, but it wrote {rows.Digest.Rows}: {Math.Abs(rewritten - rows.Digest.Rows)} row(s) it did not write"
+                : $"differs from the source snapshot ({snapshot.Rows} rows there, {destinationRows} here)";
+            results.Add(new TableComparison(table.Name, snapshot.Rows, destinationRows, snapshot.Digest, rewrittenExactly ? digest.Hex : "rewritten buckets differ",
+                equal ? [] : [$"{why}; `actorsync verify` against the live source names the keys"]));
+        }
+        return results;
+    }
+
+    /// <summary>
     /// Re-reads only the rows of the differing chunks on both sides and compares them key by key: the first keys
     /// named, and how many source rows are missing or different, and how many destination rows are extra.
     /// </summary>
