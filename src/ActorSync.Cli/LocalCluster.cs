@@ -10,7 +10,7 @@ using ActorSync.Control;
 namespace ActorSync.Cli;
 
 /// <summary>
-/// The docker-compose topology as local processes (`actorsync cluster up`, `actorsync demo`): a seed, the
+/// The docker-compose topology as local processes (`actorsync cluster up`, `actorsync-lab demo`): a seed, the
 /// orchestrator, hub-b, hub-c and K nodes, each an actorsync-host process configured from the same environment files
 /// as compose (docker/cluster.env, docker/.env) plus its own role, ports and data directory. Like compose's
 /// `restart: on-failure`, a member that exits non-zero (a crash, kill -9) is started again. Its state (pids,
@@ -120,13 +120,13 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     private void Launch()
     {
-        int seedPort = _seedPort = FreePort();
+        int seedPort = _seedPort = LocalPorts.Free();
         string logs = Path.Combine(_options.StateDirectory, "logs");
-        _members.Add(new Member("seed", "seed", 0, seedPort, FreePort(), FreePort(), Path.Combine(logs, "seed.log")));
+        _members.Add(new Member("seed", "seed", 0, seedPort, LocalPorts.Free(), LocalPorts.Free(), Path.Combine(logs, "seed.log")));
         foreach (var role in new[] { "orchestrator", "hub-b", "hub-c" })
-            _members.Add(new Member(role, role, 0, 0, FreePort(), FreePort(), Path.Combine(logs, role + ".log")));
+            _members.Add(new Member(role, role, 0, 0, LocalPorts.Free(), LocalPorts.Free(), Path.Combine(logs, role + ".log")));
         for (int node = 1; node <= Nodes; node++)
-            _members.Add(new Member($"node-{node}", "node", node, 0, FreePort(), FreePort(), Path.Combine(logs, $"node-{node}.log")));
+            _members.Add(new Member($"node-{node}", "node", node, 0, LocalPorts.Free(), LocalPorts.Free(), Path.Combine(logs, $"node-{node}.log")));
         foreach (var member in _members) Start(member, seedPort);
         WriteState(ready: false);
     }
@@ -283,25 +283,28 @@ public sealed partial class LocalCluster : IAsyncDisposable
                 throw new InvalidOperationException($"{exited.Name} refused to start: {Tail(exited.Log)}");
             try
             {
-                var members = await QueryAsync(["cluster", "show"], cancellation);
-                int up = members.Rows?.Count(r => r[1] == "Up" && r[3] == "reachable") ?? 0;
-                int listed = members.Rows?.Length ?? 0;
+                var members = (await DocumentAsync(["cluster", "show"], cancellation)).GetProperty("members").EnumerateArray().ToArray();
+                int up = members.Count(m => m.GetProperty("status").GetString() == "Up" && m.GetProperty("reachable").GetBoolean());
+                int listed = members.Length;
                 last = $"{up} of {_members.Count} members up" + (listed > _members.Count ? $", {listed - _members.Count} earlier incarnation(s) not yet removed" : "");
                 if (up == _members.Count && listed == _members.Count)
                 {
-                    var nodes = await QueryAsync(["node", "list"], cancellation);
-                    int alive = nodes.Rows?.Count(r => r[1] == "alive") ?? 0;
-                    var missing = nodes.Rows?.Where(r => r[1] != "alive").Select(r => $"{r[0]} {r[1]}") ?? [];
+                    var nodes = (await DocumentAsync(["node", "list"], cancellation)).GetProperty("nodes").EnumerateArray().ToArray();
+                    static bool Alive(JsonElement node) => node.GetProperty("state").GetString() == "alive";
+                    int alive = nodes.Count(Alive);
+                    var missing = nodes.Where(n => !Alive(n)).Select(n => $"{n.GetProperty("node").GetString()} {n.GetProperty("state").GetString()}");
                     last = $"all members up; {alive} of {Nodes} nodes registered and answering ({string.Join(", ", missing)})";
-                    var registered = nodes.Rows?.Where(r => r[1] == "alive").Select(r => r[2]).ToHashSet(StringComparer.Ordinal) ?? [];
-                    var stale = members.Rows?.Where(r => r[2].Split(',').Contains("node") && !registered.Contains(r[0])).Select(r => r[0]).ToList() ?? [];
+                    var registered = nodes.Where(Alive).Select(n => n.GetProperty("address").GetString()).ToHashSet(StringComparer.Ordinal);
+                    var stale = members.Where(m => m.GetProperty("roles").EnumerateArray().Any(r => r.GetString() == "node") && !registered.Contains(m.GetProperty("address").GetString()))
+                        .Select(m => m.GetProperty("address").GetString()).ToList();
                     if (alive == Nodes && stale.Count > 0)
                         last = $"all members up, all nodes registered; node member(s) {string.Join(", ", stale)} are earlier incarnations not yet seen as gone";
                     else if (alive == Nodes)
                     {
                         // A sync started before hub-b registered would fail at once ("no source hub has registered").
-                        var hubs = await QueryAsync(["db", "status"], cancellation);
-                        var absent = hubs.Rows?.Where(r => r[2].StartsWith("hub not", StringComparison.Ordinal)).Select(r => $"{r[0]} {r[2]}").ToList() ?? [];
+                        var hubs = (await DocumentAsync(["db", "status"], cancellation)).GetProperty("databases").EnumerateArray();
+                        var absent = hubs.Where(h => h.GetProperty("health").GetString() is "hubNotAnswering" or "hubNotRegistered")
+                            .Select(h => $"{h.GetProperty("hub").GetString()} {h.GetProperty("health").GetString()}").ToList();
                         last = $"all members up, all nodes registered; {string.Join(", ", absent)}";
                         if (absent.Count == 0) return;
                     }
@@ -314,6 +317,22 @@ public sealed partial class LocalCluster : IAsyncDisposable
             await Task.Delay(500, cancellation);
         }
         throw new TimeoutException($"the local cluster did not form within {timeout.TotalSeconds:0} s: {last}. Logs: {Path.GetFullPath(Path.Combine(_options.StateDirectory, "logs"))}");
+    }
+
+    /// <summary>
+    /// Runs one endpoint command at the orchestrator and returns its document (the `--json` answer; README, "JSON
+    /// replies"). Throws the command's error, or if it answers with no document.
+    /// </summary>
+    public async Task<JsonElement> DocumentAsync(string[] words, CancellationToken cancellation = default)
+    {
+        await using var client = await CommandClient.ConnectAsync(OrchestratorEndpoint, Token, TimeSpan.FromSeconds(3), cancellation);
+        JsonElement? document = null;
+        await foreach (var reply in client.RunAsync(words, cancellation))
+        {
+            if (reply.Kind == ReplyKind.Error) throw new InvalidOperationException(reply.Text);
+            if (reply.Kind == ReplyKind.Data) document = reply.Data;
+        }
+        return document ?? throw new InvalidOperationException($"`{string.Join(' ', words)}` answered with no document.");
     }
 
     /// <summary>
@@ -476,42 +495,4 @@ public sealed partial class LocalCluster : IAsyncDisposable
 
     private static string Tail(string log) =>
         File.Exists(log) ? string.Join(" | ", File.ReadLines(log).TakeLast(3)) : "(no log)";
-
-    private static readonly HashSet<int> Handed = [];
-
-    /// <summary>
-    /// A port that binds now, below the kernel's ephemeral range: a port from that range, free when picked, can be
-    /// taken by an outgoing connection before the member binds it (seen when many clusters start one after another).
-    /// </summary>
-    private static int FreePort()
-    {
-        int ceiling = 32768;
-        try
-        {
-            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            ceiling = int.Parse(range[0], CultureInfo.InvariantCulture);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            // not Linux, or hidden: keep the usual floor of the ephemeral range
-        }
-        int floor = Math.Min(20000, ceiling / 2);
-        for (int attempt = 0; attempt < 200; attempt++)
-        {
-            int port = Random.Shared.Next(floor, ceiling);
-            lock (Handed) if (Handed.Contains(port)) continue;
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                lock (Handed) Handed.Add(port);
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken: try another
-            }
-        }
-        throw new InvalidOperationException($"no free port between {floor} and {ceiling} after 200 tries.");
-    }
 }

@@ -21,11 +21,8 @@ sync.Subcommands.Add(RemoteCommands.Create("stop", "End continuous sync", "sync"
 sync.Subcommands.Add(RemoteCommands.Create("lag", "Continuous sync: offsets captured, placed and applied, and the lag", "sync", "lag"));
 
 var lines = new Option<int?>("--lines") { Description = "how many lines" };
-var root = new RootCommand("actorsync: fault-tolerant, coded database synchronization")
+var root = new RootCommand("actorsync: fault-tolerant, coded database synchronization (the demo, eval, chaos and benchmarks: actorsync-lab)")
 {
-    DemoCommand.Create(),
-    EvalCommand.Create(),
-    ChaosCommand.Create(),
     ClusterCommands.Create(),
     new Command("node", "The nodes") { RemoteCommands.Create("list", "Each node: alive or not, its batches, its journal size", "node", "list") },
     new Command("batches", "The batches") { RemoteCommands.Create("show", "The placement table with digests", "batches", "show") },
@@ -37,8 +34,6 @@ var root = new RootCommand("actorsync: fault-tolerant, coded database synchroniz
     RemoteCommands.Create("help", "The commands a member's endpoint answers", "help"),
     RemoteCommands.Repl(),
     PlanCommand.Create(),
-    BenchCommand.Create(),
-    DataCommands.Seed(),
     DataCommands.Verify(),
 };
 return root.Parse(args).Invoke();

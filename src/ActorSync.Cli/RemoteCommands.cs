@@ -32,9 +32,10 @@ public static class RemoteCommands
         var endpoint = EndpointOption();
         var token = TokenOption();
         var state = StateOption();
-        var command = new Command(name, description) { endpoint, token, state };
+        var json = new Option<bool>("--json") { Description = "answer with one JSON document (README, \"JSON replies\")" };
+        var command = new Command(name, description) { endpoint, token, state, json };
         foreach (var option in extra) command.Options.Add(option);
-        command.SetAction(parse => Run(Resolve(parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(state)!), words(parse).ToArray()));
+        command.SetAction(parse => Run(Resolve(parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(state)!), words(parse).ToArray(), parse.GetValue(json)));
         return command;
     }
 
@@ -60,14 +61,14 @@ public static class RemoteCommands
         return (endpoint, token);
     }
 
-    public static int Run((string Endpoint, string Token) target, string[] words)
+    public static int Run((string Endpoint, string Token) target, string[] words, bool json = false)
     {
         if (target.Token.Length == 0) return CliErrors.Fail($"no token: give --token or set {TokenVariable} (the cluster's ACTORSYNC_TOKEN).");
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         try
         {
-            return RunAsync(target, words, cancel.Token).GetAwaiter().GetResult() ? 0 : 1;
+            return RunAsync(target, words, json, cancel.Token).GetAwaiter().GetResult() ? 0 : 1;
         }
         catch (OperationCanceledException)
         {
@@ -79,10 +80,11 @@ public static class RemoteCommands
         }
     }
 
-    private static async Task<bool> RunAsync((string Endpoint, string Token) target, string[] words, CancellationToken cancellation)
+    private static async Task<bool> RunAsync((string Endpoint, string Token) target, string[] words, bool json, CancellationToken cancellation)
     {
         await using var client = await CommandClient.ConnectAsync(target.Endpoint, target.Token, TimeSpan.FromSeconds(5), cancellation);
-        return await ReplyRenderer.RenderAsync(client.RunAsync(words, cancellation), cancellation);
+        return json ? await ReplyRenderer.RenderJsonAsync(client.RunAsync(words, cancellation), cancellation)
+            : await ReplyRenderer.RenderAsync(client.RunAsync(words, cancellation), cancellation);
     }
 
     private static async Task<int> ReplAsync((string Endpoint, string Token) target)

@@ -19,6 +19,46 @@ public static class ReplyRenderer
         return console;
     }
 
+    /// <summary>
+    /// The answer as one JSON document on stdout (`--json`): the command's own document when it sends one, else its
+    /// lines and tables. Errors go to stderr as they do for people.
+    /// </summary>
+    /// <returns>Whether the answer ended without an error.</returns>
+    public static async Task<bool> RenderJsonAsync(IAsyncEnumerable<Reply> replies, CancellationToken cancellation = default)
+    {
+        bool ok = true;
+        var lines = new List<string>();
+        var tables = new List<object>();
+        System.Text.Json.JsonElement? document = null;
+        await foreach (var reply in replies.WithCancellation(cancellation))
+        {
+            switch (reply.Kind)
+            {
+                case ReplyKind.Data:
+                    document = reply.Data;
+                    break;
+                case ReplyKind.Text:
+                    lines.Add(reply.Text ?? "");
+                    break;
+                case ReplyKind.Table:
+                    tables.Add(new { title = reply.Text ?? "", columns = reply.Columns ?? [], rows = reply.Rows ?? [] });
+                    break;
+                case ReplyKind.Error:
+                    System.Console.Error.WriteLine($"error: {reply.Text}");
+                    ok = false;
+                    break;
+                case ReplyKind.End:
+                    ok &= reply.Ok;
+                    break;
+            }
+        }
+        var indented = new System.Text.Json.JsonSerializerOptions(Reply.DocumentOptions) { WriteIndented = true };
+        System.Console.WriteLine(document is { } data
+            ? System.Text.Json.JsonSerializer.Serialize(data, indented)
+            : System.Text.Json.JsonSerializer.Serialize(new { lines, tables }, indented));
+        return ok;
+    }
+
     /// <returns>Whether the answer ended without an error.</returns>
     public static async Task<bool> RenderAsync(IAsyncEnumerable<Reply> replies, CancellationToken cancellation = default)
     {
@@ -91,6 +131,8 @@ public static class ReplyRenderer
             case ReplyKind.Error:
                 System.Console.Error.WriteLine($"error: {reply.Text}");
                 return false;
+            case ReplyKind.Data:
+                return true; // for programs (--json); the replies before it said the same in words
             default:
                 return reply.Ok;
         }

@@ -40,8 +40,6 @@ public static class GF256
     public static byte Inv(byte a) =>
         a == 0 ? throw new DivideByZeroException("0 has no inverse in GF(256).") : Inverse[a];
 
-    public static byte Div(byte a, byte b) => Mul(a, Inv(b));
-
     /// <summary>Shift-and-add multiply; used to build the tables and as an independent check of them.</summary>
     public static byte MulSlow(byte a, byte b)
     {

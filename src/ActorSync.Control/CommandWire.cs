@@ -73,12 +73,24 @@ public enum ReplyKind
     Progress,
     Error,
     End,
+    /// <summary>The answer as a document for programs (`--json`): <see cref="Reply.Text"/> names its shape (README, "JSON replies").</summary>
+    Data,
 }
 
-/// <summary>One reply line: text, a table (columns and rows), a progress step, an error, or the end of the answer.</summary>
+/// <summary>One reply line: text, a table (columns and rows), a progress step, an error, a document, or the end of the answer.</summary>
 public sealed record Reply(ReplyKind Kind, string? Text = null, string[]? Columns = null, string[][]? Rows = null,
-    int Done = 0, int Total = 0, bool Ok = true)
+    int Done = 0, int Total = 0, bool Ok = true, JsonElement? Data = null)
 {
+    /// <summary>How documents are written: camelCase names, enums as camelCase strings.</summary>
+    public static readonly JsonSerializerOptions DocumentOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>The machine-readable answer, shaped like <paramref name="value"/>; the human replies come before it.</summary>
+    public static Reply Document<T>(string shape, T value) => new(ReplyKind.Data, shape, Data: JsonSerializer.SerializeToElement(value, DocumentOptions));
+
     public static Reply Line(string text) => new(ReplyKind.Text, text);
 
     public static Reply Failure(string text) => new(ReplyKind.Error, text, Ok: false);

@@ -226,12 +226,8 @@ public static class ReverseSync
                 if (Same(sourceRow, change.BaseRow)) { await writer.WriteAsync(table, change.Key, change.DestinationRow, cancellation); continue; }
                 if (Same(sourceRow, change.DestinationRow)) continue; // both sides made the same change
 
-                bool destinationWins = policy switch
-                {
-                    ConflictPolicy.SourceWins => false,
-                    ConflictPolicy.DestinationWins => true,
-                    _ => DestinationIsLater(table, sourceRow, change.DestinationRow, change.BaseRow, change.LocalAt),
-                };
+                bool destinationWins = policy == ConflictPolicy.DestinationWins
+                    || (policy != ConflictPolicy.SourceWins && DestinationIsLater(table, sourceRow, change.DestinationRow, change.BaseRow, change.LocalAt));
                 if (destinationWins) await writer.WriteAsync(table, change.Key, change.DestinationRow, cancellation);
                 conflicts.Add(new ConflictRecord(table.Name, CanonicalRows.DescribeKey(change.Key, table), ConflictPolicies.Name(policy),
                     destinationWins ? "destination" : "source", Describe(sourceRow, table), Describe(change.DestinationRow, table)));
@@ -247,10 +243,7 @@ public static class ReverseSync
                     break;
                 case TableChangesStart start:
                     await DecideAsync();
-                    table = tables.FirstOrDefault(t => t.Name == start.Table)
-                        ?? throw new DataEdgeException($"table '{start.Table}' changed at the destination but is not among the synced source tables ({string.Join(", ", tables.Select(t => t.Name))}).");
-                    if (policies.For(table.Name) == ConflictPolicy.LastWriterWins && table.WatermarkColumn < 0)
-                        throw new DataEdgeException($"table '{table.Name}': last-writer-wins needs an updated_at-style DATETIME or TIMESTAMP column, and it has none; choose source-wins or destination-wins for it.");
+                    table = ChangedTable(tables, start.Table, policies);
                     processed[table.Name] = start.UpTo;
                     break;
                 case ChangeRecord { Change: var change }:
@@ -266,6 +259,16 @@ public static class ReverseSync
         await DecideAsync();
         await writer.CommitAsync(cancellation);
         return new ReverseResolution(processed, reship.ToArray(), conflicts, keysChanged, writer.Written);
+    }
+
+    /// <summary>The synced table a change set names, refused by name if it is not synced or its policy cannot apply.</summary>
+    private static TableSchema ChangedTable(IReadOnlyList<TableSchema> tables, string name, ConflictPolicies policies)
+    {
+        var table = tables.FirstOrDefault(t => t.Name == name)
+            ?? throw new DataEdgeException($"table '{name}' changed at the destination but is not among the synced source tables ({string.Join(", ", tables.Select(t => t.Name))}).");
+        if (policies.For(table.Name) == ConflictPolicy.LastWriterWins && table.WatermarkColumn < 0)
+            throw new DataEdgeException($"table '{table.Name}': last-writer-wins needs an updated_at-style DATETIME or TIMESTAMP column, and it has none; choose source-wins or destination-wins for it.");
+        return table;
     }
 
     /// <summary>Back at the destination: trims the change log, records the conflicts, marks the batches to re-ship.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using ActorSync.Cluster;
 using ActorSync.Cluster.Nodes;
 using ActorSync.Cluster.Orchestration;
 using ActorSync.Cluster.Protocol;
@@ -62,7 +63,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         IAsyncEnumerable<Reply> answer = words switch
         {
             "help" or "" => Help(),
-            "cluster show" => One(ClusterShow()),
+            "cluster show" => Many(ClusterShow(), MembersDocument()),
             "cluster leader" => One(Reply.Line($"leader: {Cluster().State.Leader?.ToString() ?? "none yet"}")),
             "cluster unreachable" => One(Unreachable()),
             "cluster leave" => One(Membership(args, "leave")),
@@ -91,6 +92,20 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
     {
         await Task.CompletedTask;
         yield return reply;
+    }
+
+    private static async IAsyncEnumerable<Reply> Many(params Reply[] replies)
+    {
+        await Task.CompletedTask;
+        foreach (var reply in replies) yield return reply;
+    }
+
+    private Reply MembersDocument()
+    {
+        var state = Cluster().State;
+        return Reply.Document(CommandDocuments.Members, new MembersDocument(Cluster().SelfAddress.ToString(),
+            state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new MemberView(m.Address.ToString(), m.Status.ToString(),
+                m.Roles.Order(StringComparer.Ordinal).ToArray(), !state.Unreachable.Contains(m), m.Address.Equals(state.Leader))).ToArray()));
     }
 
     private static IAsyncEnumerable<Reply> Help() =>
@@ -178,6 +193,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
     {
         var roster = await RosterAsync();
         var rows = new List<string[]>();
+        var views = new List<NodeView>();
         for (int node = 0; node < settings.Nodes; node++)
         {
             var entry = roster.Nodes.FirstOrDefault(n => n.Node == node);
@@ -192,6 +208,9 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                     // not answering: shown as down below
                 }
             bool alive = entry is { Alive: true } && holdings is not null;
+            views.Add(new NodeView($"node-{node + 1}", entry is null ? NodeState.NeverRegistered : alive ? NodeState.Alive : NodeState.Down,
+                entry?.Ref.Path.Address.ToString(), holdings?.Whole.Select(b => b + 1).ToArray() ?? [], holdings?.Dataset,
+                holdings is { JournalBytes: >= 0 } ? holdings.JournalBytes : null));
             rows.Add([
                 $"node-{node + 1}",
                 entry is null ? "never registered" : alive ? "alive" : "down",
@@ -204,6 +223,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         }
         yield return Reply.Grid($"nodes (K={settings.Nodes}, r={settings.Redundancy}, N={settings.BatchCount})",
             ["node", "state", "address", "batches", "held", "dataset", "journal bytes"], rows);
+        yield return Reply.Document(CommandDocuments.Nodes, new NodesDocument(settings.Nodes, settings.Redundancy, settings.BatchCount, views.ToArray()));
     }
 
     private async IAsyncEnumerable<Reply> BatchesAsync()
@@ -264,6 +284,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                 yield return Reply.Step($"cycle {report.Cycle} ({report.Kind}): done", 1, 1);
                 yield return Links(report);
                 yield return report.Verified ? Reply.Line(Summary(report)) : Reply.Failure(Summary(report));
+                yield return Reply.Document(CommandDocuments.Cycle, report);
                 break;
             case var other:
                 yield return Reply.Failure($"unexpected answer from the orchestrator: {other.GetType().Name}");
@@ -308,6 +329,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         if (!status.Following && status.Placed.Length == 0)
         {
             yield return Reply.Line("continuous sync is off; `sync follow` starts it." + (status.Error.Length > 0 ? $" ({status.Error})" : ""));
+            yield return Reply.Document(CommandDocuments.Cdc, status);
             yield break;
         }
         yield return Reply.Grid($"continuous sync ({(status.Following ? "following" : "stopped")})", ["stage", "binlog position", "row changes"],
@@ -319,6 +341,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
         yield return Reply.Line($"lag: {status.LagMillis} ms, {status.EventsBehind} row changes behind");
         foreach (var stopped in status.Stopped) yield return Reply.Failure($"stopped: {stopped}");
         if (status.Error.Length > 0) yield return Reply.Failure($"capture: {status.Error}");
+        yield return Reply.Document(CommandDocuments.Cdc, status);
     }
 
     public static string Summary(CycleReport r) =>
@@ -335,9 +358,11 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
     {
         var status = await orchestrator.Ask<SyncStatus>(GetSyncStatus.Instance, Quick);
         if (status.Running) yield return Reply.Line($"running: cycle {status.Current.Cycle} ({status.Current.Kind}), {status.Current.Step}");
+        var document = Reply.Document(CommandDocuments.Sync, new SyncDocument(status.Running, status.Running ? status.Current : null, status.Recent));
         if (status.Recent.Length == 0)
         {
             yield return Reply.Line("no cycle has run yet; `sync start` runs one.");
+            yield return document;
             yield break;
         }
         yield return Reply.Grid("last cycles", ["cycle", "kind", "mode", "started (UTC)", "ms", "source.egress B", "relay B", "peer B (recovery + repair)", "destination.ingress B", "outcome"],
@@ -345,11 +370,12 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
             {
                 r.Cycle.ToString(CultureInfo.InvariantCulture), r.Kind, r.Mode, r.StartedAt.Length >= 19 ? r.StartedAt[..19] : r.StartedAt,
                 r.DurationMillis.ToString(CultureInfo.InvariantCulture),
-                r.BytesOn("source.egress").ToString(CultureInfo.InvariantCulture), r.BytesOn("relay").ToString(CultureInfo.InvariantCulture),
-                (r.BytesOn("peer.recovery") + r.BytesOn("peer.repair")).ToString(CultureInfo.InvariantCulture),
-                r.BytesOn("destination.ingress").ToString(CultureInfo.InvariantCulture), r.Outcome,
+                r.BytesOn(LinkCounters.SourceEgress).ToString(CultureInfo.InvariantCulture), r.BytesOn(LinkCounters.Relay).ToString(CultureInfo.InvariantCulture),
+                (r.BytesOn(LinkCounters.PeerRecovery) + r.BytesOn(LinkCounters.PeerRepair)).ToString(CultureInfo.InvariantCulture),
+                r.BytesOn(LinkCounters.DestinationIngress).ToString(CultureInfo.InvariantCulture), r.Outcome,
             }));
         yield return Links(status.Recent[^1]);
+        yield return document;
     }
 
     private async IAsyncEnumerable<Reply> RecoveryStatusAsync()
@@ -366,30 +392,38 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                 recoveries.Select(r => new[]
                 {
                     r.Cycle.ToString(CultureInfo.InvariantCulture), r.Kind, r.DurationMillis.ToString(CultureInfo.InvariantCulture),
-                    r.RlncPackets.ToString(CultureInfo.InvariantCulture), r.BytesOn("peer.recovery").ToString(CultureInfo.InvariantCulture),
+                    r.RlncPackets.ToString(CultureInfo.InvariantCulture), r.BytesOn(LinkCounters.PeerRecovery).ToString(CultureInfo.InvariantCulture),
                     r.RepairTransfers.ToString(CultureInfo.InvariantCulture), r.Outcome,
                 }));
+        yield return Reply.Document(CommandDocuments.Recovery, new RecoveryDocument(mode.Mode, mode.SourceHealthy, mode.DestinationHealthy,
+            mode.NodesDown.Select(n => $"node-{n + 1}").ToArray(), mode.History, recoveries));
     }
 
     private async IAsyncEnumerable<Reply> DbStatusAsync()
     {
         var roster = await RosterAsync();
-        var rows = new List<string[]>();
+        var views = new List<DatabaseView>();
         foreach (var hub in roster.Hubs)
         {
             try
             {
                 var status = await hub.Supervisor.Ask<HubStatus>(GetHubStatus.Instance, Quick);
-                rows.Add([status.Hub, status.Database, status.DatabaseHealthy ? "healthy" : "DOWN", status.LastError]);
+                views.Add(new DatabaseView(status.Hub, status.Database, status.DatabaseHealthy ? DatabaseHealth.Healthy : DatabaseHealth.Down, status.LastError));
             }
             catch (AskTimeoutException)
             {
-                rows.Add([hub.Hub, "?", "hub not answering", ""]);
+                views.Add(new DatabaseView(hub.Hub, null, DatabaseHealth.HubNotAnswering, ""));
             }
         }
         foreach (var missing in new[] { settings.SourceHub, settings.DestinationHub }.Where(h => roster.Hubs.All(r => r.Hub != h)))
-            rows.Add([missing, "?", "hub not registered", ""]);
-        yield return Reply.Grid("databases", ["hub", "database", "health", "last error"], rows);
+            views.Add(new DatabaseView(missing, null, DatabaseHealth.HubNotRegistered, ""));
+        yield return Reply.Grid("databases", ["hub", "database", "health", "last error"], views.Select(v => new[]
+        {
+            v.Hub, v.Database ?? "?",
+            v.Health switch { DatabaseHealth.Healthy => "healthy", DatabaseHealth.Down => "DOWN", DatabaseHealth.HubNotAnswering => "hub not answering", _ => "hub not registered" },
+            v.LastError,
+        }));
+        yield return Reply.Document(CommandDocuments.Databases, new DatabasesDocument(views.ToArray()));
     }
 
     private async IAsyncEnumerable<Reply> FaultInjectAsync(string[] args)

@@ -99,8 +99,7 @@ public sealed class MemberHost : IAsyncDisposable
         var proxy = System.ActorOf(Orchestrator.ProxyProps(System), "orchestrator-proxy");
         IActorRef? local = null;
         IActorRef? chaosTarget = null;
-        var healthInterval = config.GetTimeSpan("actorsync.hub.health-interval", TimeSpan.FromSeconds(1));
-        int restateEvery = config.GetInt("actorsync.hub.restate-every", 10);
+        var hubs = HubSettings.From(config);
         bool chaos = config.GetBoolean("actorsync.chaos.enabled", false);
         var cdc = CdcSettings.From(config, orchestration.Redundancy);
         if (chaos) log.Warning("chaos testing is on: this member accepts `fault inject` (never in production)");
@@ -111,39 +110,13 @@ public sealed class MemberHost : IAsyncDisposable
                 local = proxy;
                 break;
             case "hub-b":
-            {
-                ISyncSource source = Settings.SourceSqlite.Length > 0 ? new SqliteSource(Settings.SourceSqlite) : new MySqlSource(Settings.SourceMySql) { ScanTimeout = config.GetTimeSpan("actorsync.hub.scan-timeout", TimeSpan.FromHours(1)) };
-                if (source is SqliteSource) log.Warning("hub-b's source is {0}, a SQLite file standing in for MySQL", source.Name);
-                var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
-                var link = new LinkShaper(config.GetTimeSpan("actorsync.hub.source-link.latency", TimeSpan.Zero),
-                    config.GetLong("actorsync.hub.source-link.bytes-per-second", 0));
-                if (link.IsShaped) log.Warning("the source link is shaped for evaluation: {0}", config.GetConfig("actorsync.hub.source-link"));
-                var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, spool, link), "source");
-                local = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, source.Kind, source.PingAsync, healthInterval, proxy, restateEvery, worker),
-                    orchestration.SourceHub);
-                System.ActorOf(ChangeCaptureActor.Props(source is MySqlSource ? Settings.SourceMySql : null, cdc, proxy, orchestration.DestinationHub), CdcSettings.CaptureName);
+                local = StartSourceHub(orchestration, hubs, cdc, proxy, log);
                 break;
-            }
             case "hub-c":
-            {
-                var path = Path.GetFullPath(Settings.Destination);
-                var worker = System.ActorOf(DestinationHub.Props(orchestration.DestinationHub, path, orchestration.AskTimeout, ReadBackFrom(config)), "destination");
-                local = System.ActorOf(HubSupervisor.Props(orchestration.DestinationHub, "sqlite", _ => Task.Run(() => SqliteDestination.Ping(path)),
-                    healthInterval, proxy, restateEvery, worker), orchestration.DestinationHub);
-                System.ActorOf(ChangeApplyActor.Props(path, proxy, cdc), CdcSettings.ApplierName);
+                local = StartDestinationHub(orchestration, hubs, cdc, proxy);
                 break;
-            }
             case "node":
-            {
-                var nodeSettings = NodeSettingsFrom(config, Path.Combine(Settings.DataDirectory, $"node{Settings.Node}.segments"));
-                // Chaos testing only: a packet gremlin in front of the node's inbox, never inside the node.
-                var gremlin = chaos ? System.ActorOf(PacketGremlinActor.Props(Settings.Node - 1, config.GetString("actorsync.chaos.arm-on-start", "")), $"gremlin-{Settings.Node}") : null;
-                chaosTarget = gremlin;
-                var node = NodeActor.Props(Settings.Node - 1, nodeSettings, registry: proxy, front: gremlin);
-                local = System.ActorOf(NodeActor.Supervised(node, config.GetTimeSpan("actorsync.node.restart-backoff.min", TimeSpan.FromSeconds(1)),
-                    config.GetTimeSpan("actorsync.node.restart-backoff.max", TimeSpan.FromSeconds(30))), $"node-{Settings.Node}");
-                System.ActorOf(NodeChangeLog.Props(Settings.Node - 1), CdcSettings.ChangeLogName(Settings.Node - 1));
-            }
+                (local, chaosTarget) = StartNode(config, chaos, proxy);
                 break;
         }
         if (_metrics is not null) System.ActorOf(MetricsCollector.Props(Settings.Role, local, orchestration.SourceHub), "metrics");
@@ -158,6 +131,43 @@ public sealed class MemberHost : IAsyncDisposable
             _metrics is null ? "off" : $"http://{Settings.MetricsHost}:{Settings.MetricsPort}/metrics");
     }
 
+    private IActorRef StartSourceHub(OrchestratorSettings orchestration, HubSettings hubs, CdcSettings cdc, IActorRef proxy, ILoggingAdapter log)
+    {
+        ISyncSource source = Settings.SourceSqlite.Length > 0 ? new SqliteSource(Settings.SourceSqlite) : new MySqlSource(Settings.SourceMySql) { ScanTimeout = hubs.ScanTimeout };
+        if (source is SqliteSource) log.Warning("hub-b's source is {0}, a SQLite file standing in for MySQL", source.Name);
+        var spool = Directory.CreateDirectory(Path.Combine(Settings.DataDirectory, "spool")).FullName;
+        var link = hubs.SourceLink();
+        if (link.IsShaped) log.Warning("the source link is shaped for evaluation: latency {0}, {1} bytes/s", hubs.SourceLinkLatency, hubs.SourceLinkBytesPerSecond);
+        var worker = System.ActorOf(SourceHub.Props(orchestration.SourceHub, source, spool, link), "source");
+        var supervisor = System.ActorOf(HubSupervisor.Props(orchestration.SourceHub, source.Kind, source.PingAsync, hubs.HealthInterval, proxy, hubs.RestateEvery, worker),
+            orchestration.SourceHub);
+        System.ActorOf(ChangeCaptureActor.Props(source is MySqlSource ? Settings.SourceMySql : null, cdc, proxy, orchestration.DestinationHub), CdcSettings.CaptureName);
+        return supervisor;
+    }
+
+    private IActorRef StartDestinationHub(OrchestratorSettings orchestration, HubSettings hubs, CdcSettings cdc, IActorRef proxy)
+    {
+        var path = Path.GetFullPath(Settings.Destination);
+        var worker = System.ActorOf(DestinationHub.Props(orchestration.DestinationHub, path, orchestration.AskTimeout, hubs.ReadBack), "destination");
+        var supervisor = System.ActorOf(HubSupervisor.Props(orchestration.DestinationHub, "sqlite", _ => Task.Run(() => SqliteDestination.Ping(path)),
+            hubs.HealthInterval, proxy, hubs.RestateEvery, worker), orchestration.DestinationHub);
+        System.ActorOf(ChangeApplyActor.Props(path, proxy, cdc), CdcSettings.ApplierName);
+        return supervisor;
+    }
+
+    /// <returns>The node's supervisor, and the chaos gremlin in front of it when chaos testing is on.</returns>
+    private (IActorRef Node, IActorRef? Gremlin) StartNode(Config config, bool chaos, IActorRef proxy)
+    {
+        var nodeSettings = NodeSettingsFrom(config, Path.Combine(Settings.DataDirectory, $"node{Settings.Node}.segments"));
+        // Chaos testing only: a packet gremlin in front of the node's inbox, never inside the node.
+        var gremlin = chaos ? System.ActorOf(PacketGremlinActor.Props(Settings.Node - 1, config.GetString("actorsync.chaos.arm-on-start", "")), $"gremlin-{Settings.Node}") : null;
+        var node = NodeActor.Props(Settings.Node - 1, nodeSettings, registry: proxy, front: gremlin);
+        var supervised = System.ActorOf(NodeActor.Supervised(node, config.GetTimeSpan("actorsync.node.restart-backoff.min", TimeSpan.FromSeconds(1)),
+            config.GetTimeSpan("actorsync.node.restart-backoff.max", TimeSpan.FromSeconds(30))), $"node-{Settings.Node}");
+        System.ActorOf(NodeChangeLog.Props(Settings.Node - 1), CdcSettings.ChangeLogName(Settings.Node - 1));
+        return (supervised, gremlin);
+    }
+
     /// <summary>A node's settings (actorsync.node), checked by <see cref="NodeSettings.Validate"/>.</summary>
     public static NodeSettings NodeSettingsFrom(Config config, string storeDirectory) => new(
         config.GetInt("actorsync.node.snapshot-every", 50),
@@ -165,18 +175,6 @@ public sealed class MemberHost : IAsyncDisposable
         config.GetTimeSpan("actorsync.node.register-every", TimeSpan.FromSeconds(5)),
         config.GetInt("actorsync.node.journal-window", 64),
         config.GetByteSize("actorsync.node.max-held-bytes") ?? 32L << 20);
-
-    /// <summary>Hub C's verification read (actorsync.destination.read-back): untouched or all.</summary>
-    public static ReadBack ReadBackFrom(Config config)
-    {
-        var value = config.GetString("actorsync.destination.read-back", "untouched");
-        return value switch
-        {
-            "untouched" => ReadBack.Untouched,
-            "all" => ReadBack.All,
-            _ => throw new ArgumentException($"actorsync.destination.read-back must be untouched or all, not '{value}'."),
-        };
-    }
 
     /// <summary>Leaves the cluster gracefully (CoordinatedShutdown) and stops the endpoints.</summary>
     public async Task StopAsync()

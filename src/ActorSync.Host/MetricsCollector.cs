@@ -73,20 +73,7 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
                     break;
             }
         });
-        Receive<SyncStatus>(status =>
-        {
-            foreach (var report in status.Recent.Where(r => r.Cycle > _lastCycle))
-            {
-                foreach (var link in report.Links)
-                {
-                    LinkBytes.WithLabels(link.Link).Inc(link.Bytes);
-                    LinkPackets.WithLabels(link.Link).Inc(link.Packets);
-                }
-                Cycles.WithLabels(report.Kind, report.Verified ? "verified" : report.Outcome.StartsWith("failed", StringComparison.Ordinal) ? "failed" : report.Outcome).Inc();
-                CycleSeconds.WithLabels(report.Kind).Observe(report.DurationMillis / 1000.0);
-                _lastCycle = report.Cycle;
-            }
-        });
+        Receive<SyncStatus>(CountCycles);
         Receive<ModeStatus>(mode =>
         {
             Mode.WithLabels("normal").Set(mode.Mode == "normal" ? 1 : 0);
@@ -112,6 +99,22 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
             SetOffset("placed", status.Placed);
             CdcBehind.Set(status.EventsBehind);
         });
+    }
+
+    /// <summary>Adds the cycles finished since the last poll to the link and cycle counters.</summary>
+    private void CountCycles(SyncStatus status)
+    {
+        foreach (var report in status.Recent.Where(r => r.Cycle > _lastCycle))
+        {
+            foreach (var link in report.Links)
+            {
+                LinkBytes.WithLabels(link.Link).Inc(link.Bytes);
+                LinkPackets.WithLabels(link.Link).Inc(link.Packets);
+            }
+            Cycles.WithLabels(report.Kind, report.Verified ? "verified" : report.Outcome.StartsWith("failed", StringComparison.Ordinal) ? "failed" : report.Outcome).Inc();
+            CycleSeconds.WithLabels(report.Kind).Observe(report.DurationMillis / 1000.0);
+            _lastCycle = report.Cycle;
+        }
     }
 
     private static void SetOffset(string stage, string position)

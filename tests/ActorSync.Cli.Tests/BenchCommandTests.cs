@@ -8,7 +8,7 @@ public class BenchCommandTests
     [Fact]
     public void Bench_coding_json_reports_every_measure()
     {
-        var result = CliRunner.Run("bench", "coding", "--json", "--sample-ms", "5", "--buffer-bytes", "4096");
+        var result = CliRunner.Lab("bench", "coding", "--json", "--sample-ms", "5", "--buffer-bytes", "4096");
 
         Assert.Equal(0, result.ExitCode);
         using var json = JsonDocument.Parse(result.Stdout);

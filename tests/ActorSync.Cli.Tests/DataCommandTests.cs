@@ -12,7 +12,7 @@ public class DataCommandTests(MariaDbServer server) : IDisposable
         var mysql = await server.CreateDatabaseAsync("cli_bank");
         var dest = _temp.File("hubc.db");
 
-        var seed = CliRunner.Run("seed", "--mysql", mysql, "--csv", RepoData.File("bank.csv"));
+        var seed = CliRunner.Lab("seed", "--mysql", mysql, "--csv", RepoData.File("bank.csv"));
         var sync = CliRunner.Run("sync", "--mysql", mysql, "--dest", dest, "--batches", "6");
         var resync = CliRunner.Run("sync", "--mysql", mysql, "--dest", dest, "--batches", "6");
         var verify = CliRunner.Run("verify", "--mysql", mysql, "--dest", dest);
@@ -32,8 +32,8 @@ public class DataCommandTests(MariaDbServer server) : IDisposable
         var source = _temp.File("source.db");
         var dest = _temp.File("from-sqlite.db");
 
-        var seed = CliRunner.Run("seed", "--source-sqlite", source, "--csv", RepoData.File("bank.csv"));
-        var again = CliRunner.Run("seed", "--source-sqlite", source, "--csv", RepoData.File("bank.csv"), "--if-missing");
+        var seed = CliRunner.Lab("seed", "--source-sqlite", source, "--csv", RepoData.File("bank.csv"));
+        var again = CliRunner.Lab("seed", "--source-sqlite", source, "--csv", RepoData.File("bank.csv"), "--if-missing");
         var sync = CliRunner.Run("sync", "--source-sqlite", source, "--dest", dest, "--batches", "6");
         var verify = CliRunner.Run("verify", "--source-sqlite", source, "--dest", dest);
         var missing = CliRunner.Run("verify", "--source-sqlite", _temp.File("nowhere.db"), "--dest", dest);
@@ -54,7 +54,7 @@ public class DataCommandTests(MariaDbServer server) : IDisposable
     {
         var mysql = await server.CreateDatabaseAsync("cli_diff");
         var dest = _temp.File("diff.db");
-        CliRunner.Run("seed", "--mysql", mysql, "--synthetic", "300");
+        CliRunner.Lab("seed", "--mysql", mysql, "--synthetic", "300");
         CliRunner.Run("sync", "--mysql", mysql, "--dest", dest);
         using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dest};Pooling=False"))
         {
@@ -75,7 +75,7 @@ public class DataCommandTests(MariaDbServer server) : IDisposable
     public void Missing_connection_and_bad_options_get_one_line_and_exit_2()
     {
         var noConnection = CliRunner.Run("verify", "--dest", _temp.File("x.db"));
-        var bothSources = CliRunner.Run("seed", "--mysql", server.ConnectionString("x"), "--csv", "a.csv", "--synthetic", "5");
+        var bothSources = CliRunner.Lab("seed", "--mysql", server.ConnectionString("x"), "--csv", "a.csv", "--synthetic", "5");
         var twoDatabases = CliRunner.Run("verify", "--mysql", server.ConnectionString("x"), "--source-sqlite", _temp.File("s.db"), "--dest", _temp.File("x.db"));
 
         Assert.Equal(2, noConnection.ExitCode);

@@ -21,6 +21,19 @@ public class ConfigAndCountersTests
     }
 
     [Fact]
+    public void Hub_settings_are_read_once_from_the_defaults_and_overrides_and_a_bad_read_back_is_named()
+    {
+        var defaults = Hubs.HubSettings.From(ClusterConfig.Compose());
+        var overridden = Hubs.HubSettings.From(ClusterConfig.Compose(Akka.Configuration.ConfigurationFactory.ParseString(
+            "actorsync.destination.read-back = all\nactorsync.hub.source-link { latency = 20ms, bytes-per-second = 1000 }")));
+
+        Assert.Equal((TimeSpan.FromSeconds(1), 10, Hubs.ReadBack.Untouched, false), (defaults.HealthInterval, defaults.RestateEvery, defaults.ReadBack, defaults.SourceLink().IsShaped));
+        Assert.Equal((Hubs.ReadBack.All, true), (overridden.ReadBack, overridden.SourceLink().IsShaped));
+        var error = Assert.Throws<ArgumentException>(() => Hubs.HubSettings.From(ClusterConfig.Compose(Akka.Configuration.ConfigurationFactory.ParseString("actorsync.destination.read-back = some"))));
+        Assert.Contains("actorsync.destination.read-back", error.Message);
+    }
+
+    [Fact]
     public void The_node_journal_points_at_its_own_file()
     {
         var config = ClusterConfig.ForNodeJournal("/tmp/a b/node 3.db");

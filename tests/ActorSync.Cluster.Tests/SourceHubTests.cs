@@ -3,7 +3,7 @@ using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 

@@ -2,7 +2,7 @@ using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
 using Akka.Actor;

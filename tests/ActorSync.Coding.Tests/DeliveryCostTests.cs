@@ -1,7 +1,7 @@
 namespace ActorSync.Coding.Tests;
 
 /// <summary>
-/// The expected link counts of each delivery mode. They are what `actorsync eval` checks the measured counters
+/// The expected link counts of each delivery mode. They are what `actorsync-lab eval` checks the measured counters
 /// against, so they are derived here from the plans and checked against the closed forms and each other.
 /// </summary>
 public class DeliveryCostTests

@@ -2,7 +2,7 @@ using ActorSync.Coding;
 using ActorSync.Data.Encoding;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Schema;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
 

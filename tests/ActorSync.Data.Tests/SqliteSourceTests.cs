@@ -1,6 +1,6 @@
 using ActorSync.Data.MySql;
 using ActorSync.Data.Schema;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
 using Microsoft.Data.Sqlite;

@@ -1,5 +1,5 @@
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
 

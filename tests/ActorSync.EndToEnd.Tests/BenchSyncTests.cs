@@ -2,13 +2,13 @@ using System.Text.Json;
 
 namespace ActorSync.EndToEnd.Tests;
 
-/// <summary>`actorsync bench sync`: the bare pipe and a local cluster's warm cycles, in one run (figures, not limits).</summary>
+/// <summary>`actorsync-lab bench sync`: the bare pipe and a local cluster's warm cycles, in one run (figures, not limits).</summary>
 public sealed class BenchSyncTests
 {
     [Fact]
     public void The_sync_bench_runs_the_pipe_and_each_warm_cycle_verified_and_reports_every_member()
     {
-        var bench = CliRunner.Run(TimeSpan.FromMinutes(6), "bench", "sync", "--rows", "20000", "--eta", "1", "--warm", "2", "--json");
+        var bench = CliRunner.Lab(TimeSpan.FromMinutes(6), "bench", "sync", "--rows", "20000", "--eta", "1", "--warm", "2", "--json");
 
         Assert.True(bench.ExitCode == 0, bench.ToString());
         using var json = JsonDocument.Parse(bench.Stdout);

@@ -1,6 +1,6 @@
 namespace ActorSync.EndToEnd.Tests;
 
-/// <summary>`actorsync chaos`: a seeded sample of the fault matrix against a multi-process cluster, with zero loss.</summary>
+/// <summary>`actorsync-lab chaos`: a seeded sample of the fault matrix against a multi-process cluster, with zero loss.</summary>
 public sealed class ChaosTests
 {
     [Fact]
@@ -8,7 +8,7 @@ public sealed class ChaosTests
     {
         using var temp = new TempDirectory();
 
-        var chaos = CliRunner.Run(TimeSpan.FromMinutes(15), "chaos", "--seed", "2026", "--sample", "8", "--out", temp.Path);
+        var chaos = CliRunner.Lab(TimeSpan.FromMinutes(15), "chaos", "--seed", "2026", "--sample", "8", "--out", temp.Path);
 
         Assert.True(chaos.ExitCode == 0, chaos.ToString());
         var lines = File.ReadAllLines(Path.Combine(temp.Path, "chaos.csv"));
@@ -35,7 +35,7 @@ public sealed class ChaosTests
     [InlineData(new[] { "--sample", "0" }, "--sample 0 must be at least 1")]
     public void Bad_chaos_options_get_one_line_and_exit_2(string[] args, string expected)
     {
-        var chaos = CliRunner.Run(["chaos", .. args]);
+        var chaos = CliRunner.Lab(["chaos", .. args]);
 
         Assert.Equal(2, chaos.ExitCode);
         Assert.Contains(expected, chaos.Stderr);

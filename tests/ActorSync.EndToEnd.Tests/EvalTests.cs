@@ -3,7 +3,7 @@ using ActorSync.Coding;
 
 namespace ActorSync.EndToEnd.Tests;
 
-/// <summary>`actorsync eval --quick`: the K=4, r=2, N=6 point in every mode, on fresh multi-process clusters.</summary>
+/// <summary>`actorsync-lab eval --quick`: the K=4, r=2, N=6 point in every mode, on fresh multi-process clusters.</summary>
 public sealed class EvalTests
 {
     [Fact]
@@ -11,7 +11,7 @@ public sealed class EvalTests
     {
         using var temp = new TempDirectory();
 
-        var eval = CliRunner.Run(TimeSpan.FromMinutes(10), "eval", "--quick", "--recovery", "--out", temp.Path);
+        var eval = CliRunner.Lab(TimeSpan.FromMinutes(10), "eval", "--quick", "--recovery", "--out", temp.Path);
 
         Assert.True(eval.ExitCode == 0, eval.ToString());
         var lines = File.ReadAllLines(Path.Combine(temp.Path, "results.csv"));
@@ -57,7 +57,7 @@ public sealed class EvalTests
     [InlineData(new[] { "--data", "synthetic:x" }, "--data: 'synthetic:x'")]
     public void Bad_eval_options_get_one_line_and_exit_2(string[] args, string expected)
     {
-        var eval = CliRunner.Run(["eval", .. args]);
+        var eval = CliRunner.Lab(["eval", .. args]);
 
         Assert.Equal(2, eval.ExitCode);
         Assert.Contains(expected, eval.Stderr);

@@ -1,6 +1,6 @@
 using ActorSync.Cli;
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ActorSync.Cli;
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 
 namespace ActorSync.EndToEnd.Tests;
 

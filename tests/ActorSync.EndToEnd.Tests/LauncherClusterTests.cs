@@ -79,6 +79,41 @@ public sealed partial class LauncherClusterTests(LauncherCluster cluster) : ICla
     }
 
     [Fact]
+    public void Every_status_command_answers_as_one_JSON_document_a_program_can_read()
+    {
+        var sync = cluster.Cli("sync", "start", "--json");
+        Assert.True(sync.ExitCode == 0, sync.ToString());
+        using var cycle = System.Text.Json.JsonDocument.Parse(sync.Stdout); // nothing but the document on stdout
+        Assert.True(cycle.RootElement.GetProperty("verified").GetBoolean());
+        Assert.Equal("sync", cycle.RootElement.GetProperty("kind").GetString());
+        Assert.All(cycle.RootElement.GetProperty("checks").EnumerateArray(), c => Assert.True(c.GetProperty("equal").GetBoolean()));
+
+        using var status = System.Text.Json.JsonDocument.Parse(cluster.Cli("sync", "status", "--json").Stdout);
+        var recent = status.RootElement.GetProperty("recent").EnumerateArray().ToArray();
+        Assert.Contains(recent, r => r.GetProperty("cycle").GetInt32() == cycle.RootElement.GetProperty("cycle").GetInt32());
+        // The cluster's first sync shipped the table from the source (a later one with nothing changed ships nothing).
+        Assert.Contains(recent, r => r.GetProperty("links").EnumerateArray().Any(l => l.GetProperty("link").GetString() == "source.egress" && l.GetProperty("bytes").GetInt64() > 0));
+
+        using var nodes = System.Text.Json.JsonDocument.Parse(cluster.Cli("node", "list", "--json").Stdout);
+        Assert.Equal(4, nodes.RootElement.GetProperty("k").GetInt32());
+        Assert.Equal(4, nodes.RootElement.GetProperty("nodes").GetArrayLength());
+
+        using var databases = System.Text.Json.JsonDocument.Parse(cluster.Cli("db", "status", "--json").Stdout);
+        Assert.Equal(["hub-b", "hub-c"], databases.RootElement.GetProperty("databases").EnumerateArray().Select(d => d.GetProperty("hub").GetString()).Order());
+
+        using var members = System.Text.Json.JsonDocument.Parse(cluster.Cli("cluster", "show", "--json").Stdout);
+        Assert.Single(members.RootElement.GetProperty("members").EnumerateArray(), m => m.GetProperty("leader").GetBoolean());
+
+        using var recovery = System.Text.Json.JsonDocument.Parse(cluster.Cli("recovery", "status", "--json").Stdout);
+        Assert.Contains(recovery.RootElement.GetProperty("mode").GetString(), new[] { "normal", "recovery" }); // other tests stop the source
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, recovery.RootElement.GetProperty("recoveries").ValueKind);
+
+        // A command with no document of its own still answers in JSON: its lines and tables.
+        using var leader = System.Text.Json.JsonDocument.Parse(cluster.Cli("cluster", "leader", "--json").Stdout);
+        Assert.StartsWith("leader: ", leader.RootElement.GetProperty("lines")[0].GetString());
+    }
+
+    [Fact]
     public void A_wrong_token_is_refused_and_a_dead_endpoint_is_named()
     {
         var wrong = cluster.Cli("node", "list", "--token", "not-the-token");

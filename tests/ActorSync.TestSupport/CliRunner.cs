@@ -17,6 +17,11 @@ public static class CliRunner
 
     public static Result Run(TimeSpan timeout, params string[] args) => Execute("actorsync.dll", new Dictionary<string, string>(), timeout, args);
 
+    /// <summary>Runs the lab (actorsync-lab: demo, eval, chaos, bench, seed); the test project references ActorSync.Lab.</summary>
+    public static Result Lab(params string[] args) => Lab(TimeSpan.FromMinutes(2), args);
+
+    public static Result Lab(TimeSpan timeout, params string[] args) => Execute("actorsync-lab.dll", new Dictionary<string, string>(), timeout, args);
+
     /// <summary>Runs the member host (actorsync-host) with these ACTORSYNC_* settings, as a container would.</summary>
     public static Result RunHost(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         Execute("actorsync-host.dll", environment, TimeSpan.FromMinutes(1), args);

@@ -1,4 +1,5 @@
 using ActorSync.Data.MySql;
+using ActorSync.Tooling;
 
 namespace ActorSync.TestSupport;
 

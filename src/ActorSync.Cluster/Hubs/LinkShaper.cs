@@ -1,7 +1,7 @@
 namespace ActorSync.Cluster.Hubs;
 
 /// <summary>
-/// A simulated scarce link (Hub B's source → relay link, for `actorsync eval`): a payload waits until the link is
+/// A simulated scarce link (Hub B's source → relay link, for `actorsync-lab eval`): a payload waits until the link is
 /// free, takes its size over the bandwidth to cross, then the latency to arrive. Unshaped (both zero) adds nothing.
 /// </summary>
 public sealed class LinkShaper

@@ -68,66 +68,17 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
     public Orchestrator(OrchestratorSettings settings)
     {
         _settings = settings;
-        Receive<DatabaseDown>(down =>
-        {
-            if (down.Hub == _settings.SourceHub)
-            {
-                _sourceHealthy = false;
-                // Recover even without a known dataset (a singleton that just moved): the nodes hold its manifest.
-                // Not while following: Hub C is then ahead of the batch cache, and the nodes' change logs serve it.
-                if (Switch(Recovery, $"source database {down.Database} down: {down.Reason}") && _settings.RecoverWhenSourceDown && _nodes.Count > 0)
-                {
-                    if (_following) _log.Info("continuous sync is on: Hub C is served from the nodes' change logs, not from the older batch cache");
-                    else Schedule("recovery", StartSync.OneWay, requester: null);
-                }
-            }
-            else
-            {
-                _destinationHealthy = false;
-                _log.Warning("destination database {0} at {1} is down: {2}; applies wait until it returns", down.Database, down.Hub, down.Reason);
-            }
-        });
-        Receive<DatabaseUp>(up =>
-        {
-            if (up.Hub == _settings.SourceHub)
-            {
-                _sourceHealthy = true;
-                Switch(Normal, $"source database {up.Database} is back; recovery reset");
-            }
-            else _destinationHealthy = true;
-        });
+        Receive<DatabaseDown>(DatabaseWentDown);
+        Receive<DatabaseUp>(DatabaseCameBack);
         Receive<RegisterHub>(Register);
         Receive<RegisterNode>(Register);
-        Receive<NodeDown>(down =>
-        {
-            if (down.Actor is not null && _everRegistered.TryGetValue(down.Node, out var current) && !current.Equals(down.Actor))
-            {
-                // Its restart registered first: the new incarnation stays, and is not lost from the running cycle.
-                _log.Info("node {0}: an earlier incarnation is down ({1}); the one registered now stays", down.Node + 1, down.Reason);
-                return;
-            }
-            _nodesDown.Add(down.Node);
-            _returnHandled.Remove(down.Node);
-            _nodes.Remove(down.Node);
-            _cycle?.Tell(new CycleNodeLost(down.Node, down.Reason)); // the running cycle stops waiting on it
-            _log.Warning("node {0} is down ({1}, reported by {2})", down.Node + 1, down.Reason, down.Hub);
-        });
+        Receive<NodeDown>(NodeWentDown);
         Receive<NodeUp>(up =>
         {
             _nodesDown.Remove(up.Node);
             Returned(up.Node, $"reported by {up.Hub}");
         });
-        // The failure detector's verdict, seconds before a frozen or cut-off node is downed: the running cycle stops
-        // waiting on it now, and no new cycle counts on it while it stays unreachable.
-        Receive<ClusterEvent.UnreachableMember>(unreachable =>
-        {
-            _unreachable.Add(unreachable.Member.Address);
-            foreach (var node in NodesAt(unreachable.Member.Address))
-            {
-                _log.Warning("node {0} is unreachable ({1}); the running cycle goes on without it", node + 1, unreachable.Member.Address);
-                _cycle?.Tell(new CycleNodeLost(node, "unreachable (the failure detector)"));
-            }
-        });
+        Receive<ClusterEvent.UnreachableMember>(MemberUnreachable);
         Receive<ClusterEvent.ReachableMember>(reachable =>
         {
             if (!_unreachable.Remove(reachable.Member.Address)) return;
@@ -141,19 +92,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
             _subscribers.Add(subscribe.Subscriber);
             Context.Watch(subscribe.Subscriber);
         });
-        Receive<Terminated>(terminated =>
-        {
-            _subscribers.Remove(terminated.ActorRef);
-            if (_hubWorkers.Remove(terminated.ActorRef, out var lostHub))
-            {
-                // A hub's member left (a crash, a kill -9), maybe after its restart already registered again: a
-                // step of the running cycle waiting on it fails now, not after the long-step timeout.
-                if (_hubs.TryGetValue(lostHub, out var current) && current.Worker.Equals(terminated.ActorRef)) _hubs.Remove(lostHub);
-                _log.Warning("hub {0} worker {1} is lost; the running cycle's steps at it fail now", lostHub, terminated.ActorRef.Path);
-                _cycle?.Tell(new CycleHubLost(lostHub));
-            }
-            if (terminated.ActorRef.Equals(_cycle)) Crashed(); // stopped without reporting: it failed, and the next one may run
-        });
+        Receive<Terminated>(Watched);
         Receive<GetMode>(_ => Sender.Tell(new ModeStatus(_mode, _sourceHealthy, _destinationHealthy, _nodesDown.ToArray(), _history.ToArray())));
         Receive<GetSyncStatus>(_ => Sender.Tell(new SyncStatus(_cycle is not null, _progress, _reports.ToArray())));
         Receive<CycleProgress>(progress =>
@@ -167,27 +106,10 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
             _following = false;
             StartFollowing(null);
         });
-        Receive<FollowReady>(ready =>
-        {
-            if (_followArming != ready.Position) return; // a reset after a newer snapshot, not a start
-            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(new BeginCapture(ready.Position, _dataset!.Catalog, _settings.Filter.Encode()));
-            else RefuseFollow($"hub {_settings.SourceHub} is not registered");
-        });
-        Receive<CaptureRunning>(running =>
-        {
-            _following = true;
-            if (_followArming is null || running.From != _followArming) return;
-            _followArming = null;
-            foreach (var requester in _followRequesters) requester.Tell(new FollowStarted(running.From));
-            _followRequesters.Clear();
-        });
+        Receive<FollowReady>(FollowIsReady);
+        Receive<CaptureRunning>(CaptureIsRunning);
         Receive<FollowRefused>(refused => RefuseFollow(refused.Reason));
-        Receive<StopFollow>(stop =>
-        {
-            _following = false;
-            if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(stop, Sender);
-            else Sender.Tell(new FollowRefused($"hub {_settings.SourceHub} is not registered; its capture cannot be reached"));
-        });
+        Receive<StopFollow>(StopFollowing);
         Receive<GetCdcStatus>(status =>
         {
             if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(status, Sender);
@@ -201,6 +123,106 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         Receive<GetRoster>(_ => Sender.Tell(new Roster(
             _everRegistered.OrderBy(n => n.Key).Select(n => new RosterNode(n.Key, n.Value, Usable(n.Key))).ToArray(),
             _hubs.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new RosterHub(h.Key, h.Value.Supervisor)).ToArray())));
+    }
+
+    /// <summary>The failure detector's verdict, seconds before a frozen or cut-off node is downed: the running cycle stops waiting on it now, and no new cycle counts on it while it stays unreachable.</summary>
+    private void MemberUnreachable(ClusterEvent.UnreachableMember unreachable)
+    {
+        _unreachable.Add(unreachable.Member.Address);
+        foreach (var node in NodesAt(unreachable.Member.Address))
+        {
+            _log.Warning("node {0} is unreachable ({1}); the running cycle goes on without it", node + 1, unreachable.Member.Address);
+            _cycle?.Tell(new CycleNodeLost(node, "unreachable (the failure detector)"));
+        }
+    }
+
+    /// <summary>Hub C holds the follow snapshot: capture begins at its position.</summary>
+    private void FollowIsReady(FollowReady ready)
+    {
+        if (_followArming != ready.Position) return; // a reset after a newer snapshot, not a start
+        if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(new BeginCapture(ready.Position, _dataset!.Catalog, _settings.Filter.Encode()));
+        else RefuseFollow($"hub {_settings.SourceHub} is not registered");
+    }
+
+    /// <summary>`sync stop`: capture ends; its durable offset stays in Hub B's journal.</summary>
+    private void StopFollowing(StopFollow stop)
+    {
+        _following = false;
+        if (Cdc(_settings.SourceHub, CdcSettings.CaptureName) is { } capture) capture.Tell(stop, Sender);
+        else Sender.Tell(new FollowRefused($"hub {_settings.SourceHub} is not registered; its capture cannot be reached"));
+    }
+
+    /// <summary>A hub's database stopped answering: the source's switches to recovery mode.</summary>
+    private void DatabaseWentDown(DatabaseDown down)
+    {
+        if (down.Hub == _settings.SourceHub)
+        {
+            _sourceHealthy = false;
+            // Recover even without a known dataset (a singleton that just moved): the nodes hold its manifest.
+            // Not while following: Hub C is then ahead of the batch cache, and the nodes' change logs serve it.
+            if (Switch(Recovery, $"source database {down.Database} down: {down.Reason}") && _settings.RecoverWhenSourceDown && _nodes.Count > 0)
+            {
+                if (_following) _log.Info("continuous sync is on: Hub C is served from the nodes' change logs, not from the older batch cache");
+                else Schedule("recovery", StartSync.OneWay, requester: null);
+            }
+        }
+        else
+        {
+            _destinationHealthy = false;
+            _log.Warning("destination database {0} at {1} is down: {2}; applies wait until it returns", down.Database, down.Hub, down.Reason);
+        }
+    }
+
+    /// <summary>A hub's database answers again: the source's switches back to normal mode.</summary>
+    private void DatabaseCameBack(DatabaseUp up)
+    {
+        if (up.Hub == _settings.SourceHub)
+        {
+            _sourceHealthy = true;
+            Switch(Normal, $"source database {up.Database} is back; recovery reset");
+        }
+        else _destinationHealthy = true;
+    }
+
+    /// <summary>A supervisor saw a node go down: the running cycle stops waiting on it.</summary>
+    private void NodeWentDown(NodeDown down)
+    {
+        if (down.Actor is not null && _everRegistered.TryGetValue(down.Node, out var current) && !current.Equals(down.Actor))
+        {
+            // Its restart registered first: the new incarnation stays, and is not lost from the running cycle.
+            _log.Info("node {0}: an earlier incarnation is down ({1}); the one registered now stays", down.Node + 1, down.Reason);
+            return;
+        }
+        _nodesDown.Add(down.Node);
+        _returnHandled.Remove(down.Node);
+        _nodes.Remove(down.Node);
+        _cycle?.Tell(new CycleNodeLost(down.Node, down.Reason)); // the running cycle stops waiting on it
+        _log.Warning("node {0} is down ({1}, reported by {2})", down.Node + 1, down.Reason, down.Hub);
+    }
+
+    /// <summary>A watched subscriber, hub worker or cycle stopped.</summary>
+    private void Watched(Terminated terminated)
+    {
+        _subscribers.Remove(terminated.ActorRef);
+        if (_hubWorkers.Remove(terminated.ActorRef, out var lostHub))
+        {
+            // A hub's member left (a crash, a kill -9), maybe after its restart already registered again: a
+            // step of the running cycle waiting on it fails now, not after the long-step timeout.
+            if (_hubs.TryGetValue(lostHub, out var current) && current.Worker.Equals(terminated.ActorRef)) _hubs.Remove(lostHub);
+            _log.Warning("hub {0} worker {1} is lost; the running cycle's steps at it fail now", lostHub, terminated.ActorRef.Path);
+            _cycle?.Tell(new CycleHubLost(lostHub));
+        }
+        if (terminated.ActorRef.Equals(_cycle)) Crashed(); // stopped without reporting: it failed, and the next one may run
+    }
+
+    /// <summary>Hub B's capture reports its durable offset: continuous sync is on; the first report answers `sync follow`.</summary>
+    private void CaptureIsRunning(CaptureRunning running)
+    {
+        _following = true;
+        if (_followArming is null || running.From != _followArming) return;
+        _followArming = null;
+        foreach (var requester in _followRequesters) requester.Tell(new FollowStarted(running.From));
+        _followRequesters.Clear();
     }
 
     protected override void PreStart()

@@ -27,7 +27,7 @@ public sealed record OrchestratorSettings(
 
     public Placement Placement => new(Nodes, Redundancy, Eta);
 
-    /// <summary>leader and thesis-man are coded; partial and direct are the uncoded baselines (for `actorsync eval`).</summary>
+    /// <summary>leader and thesis-man are coded; partial and direct are the uncoded baselines (for `actorsync-lab eval`).</summary>
     public static readonly string[] SchemeNames = [.. DeliveryCost.Names.Keys];
 
     public static OrchestratorSettings From(Config config)

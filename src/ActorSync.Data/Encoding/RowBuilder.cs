@@ -139,8 +139,6 @@ public ref struct RowReader
 
     public readonly bool IsNull(int column) => (_row[column / 8] & (1 << (column % 8))) != 0;
 
-    public readonly bool AtEnd => _offset == _row.Length;
-
     public ulong Unsigned()
     {
         ulong value = 0;

@@ -504,7 +504,8 @@ public sealed class MySqlSource(string connectionString) : ISyncSource
         }
     }
 
-    internal static string Explain(MySqlException error) => error.ErrorCode switch
+    /// <summary>A MySQL error in words an operator can act on.</summary>
+    public static string Explain(MySqlException error) => error.ErrorCode switch
     {
         MySqlErrorCode.UnableToConnectToHost => "the server is unreachable (is it running, and are host and port right?).",
         MySqlErrorCode.AccessDenied => "access denied: check the user name and password.",

@@ -116,20 +116,7 @@ public sealed partial class SqliteDestination
             }
             var to = BinlogPosition.Parse(batch.To);
             if (to > position) position = to;
-            foreach (var stop in batch.Stopped)
-            {
-                int colon = stop.IndexOf('\t');
-                WriteMeta(StoppedPrefix + stop[..colon], stop[(colon + 1)..]);
-            }
-            WriteMeta(ChangePositionKey, position.ToString());
-            WriteMeta("cdc_gtid", gtid);
-            IReadOnlyList<TableSchema>? followed = null;
-            if (reshaped)
-            {
-                followed = byName.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToArray();
-                var summaries = FollowCatalog is { } known ? DatasetCatalog.Decode(known).Summaries.Where(s => byName.ContainsKey(s.Table)).ToArray() : [];
-                WriteMeta("cdc_catalog", Convert.ToBase64String(new DatasetCatalog(followed, summaries).Encode()));
-            }
+            var followed = RecordFollowState(batch, position, gtid, reshaped ? byName : null);
             Execute("COMMIT");
             return new ChangesApplied(applied, skipped, rows, position.ToString(), followed);
         }
@@ -142,6 +129,26 @@ public sealed partial class SqliteDestination
         {
             foreach (var command in statements.Values) command.Dispose();
         }
+    }
+
+    /// <summary>
+    /// In the batch's transaction: the tables it stopped, the new position, and (after schema changes) the followed
+    /// tables' new shapes, which it returns; null when no table changed shape.
+    /// </summary>
+    private IReadOnlyList<TableSchema>? RecordFollowState(ChangeBatch batch, BinlogPosition position, string gtid, Dictionary<string, TableSchema>? reshaped)
+    {
+        foreach (var stop in batch.Stopped)
+        {
+            int colon = stop.IndexOf('\t');
+            WriteMeta(StoppedPrefix + stop[..colon], stop[(colon + 1)..]);
+        }
+        WriteMeta(ChangePositionKey, position.ToString());
+        WriteMeta("cdc_gtid", gtid);
+        if (reshaped is null) return null;
+        var followed = reshaped.Values.OrderBy(t => t.Name, StringComparer.Ordinal).ToArray();
+        var summaries = FollowCatalog is { } known ? DatasetCatalog.Decode(known).Summaries.Where(s => reshaped.ContainsKey(s.Table)).ToArray() : [];
+        WriteMeta("cdc_catalog", Convert.ToBase64String(new DatasetCatalog(followed, summaries).Encode()));
+        return followed;
     }
 
     /// <summary>

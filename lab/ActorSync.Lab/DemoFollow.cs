@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using ActorSync.Cli;
 using ActorSync.Control;
+using ActorSync.Tooling;
 using Microsoft.Data.Sqlite;
 using MySqlConnector;
 using Spectre.Console;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>What the demo's continuous-sync step saw.</summary>
 /// <param name="Latencies">Commit at MariaDB to visible in SQLite, per row of the first burst.</param>

@@ -1,18 +1,20 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using ActorSync.Cli;
+using ActorSync.Cluster;
 using ActorSync.Coding;
 using ActorSync.Control;
 using ActorSync.Data;
-using ActorSync.Data.Seed;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
+using ActorSync.Tooling;
 using Spectre.Console;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>
-/// `actorsync demo`: the whole story on this machine with real processes. A throwaway MariaDB (or --mysql, or, where no
+/// `actorsync-lab demo`: the whole story on this machine with real processes. A throwaway MariaDB (or --mysql, or, where no
 /// MariaDB is installed, a SQLite file standing in for MySQL) holds the bank data; a local cluster (K=4, r=2) syncs it
 /// to SQLite; then a node is killed and comes back from its journal, a node loses its disk and is repaired from peers,
 /// continuous sync carries rows written to MariaDB until MariaDB is killed mid-stream, the source stays down while a
@@ -77,7 +79,7 @@ public static class DemoCommand
             await demo.DisposeAsync();
             // A failed demo keeps its member logs: the error points at them.
             if (keep || !succeeded) console.WriteLine($"kept {work} (member logs in its logs/ folder)");
-            else TryDelete(work);
+            else Scratch.TryDelete(work);
         }
     }
 
@@ -90,7 +92,6 @@ public static class DemoCommand
         private LocalCluster? _cluster;
         private long _xor;
         private FollowDemo? _follow;
-        private int _cycleBeforeDown = -1;
 
         private LocalSource Source => _source!;
 
@@ -162,9 +163,7 @@ public static class DemoCommand
                 console.WriteLine("(--mysql given: the demo cannot kill that server mid-stream, so this step is skipped)");
                 return;
             }
-            _cycleBeforeDown = await ClusterScenarios.LastCycleAsync(Cluster); // the kill below starts the recovery cycle
             _follow = await DemoFollow.RunAsync(Cluster, Source, console);
-            if (_follow is null) _cycleBeforeDown = -1;
         }
 
         /// <summary>The source is down (killed mid-stream above, or stopped now); a node loses its disk meanwhile; coded peer recovery rebuilds it; the source returns.</summary>
@@ -177,15 +176,16 @@ public static class DemoCommand
                 return;
             }
             var stopped = Stopwatch.StartNew();
-            int cyclesBefore = _cycleBeforeDown;
+            int cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
+            if (_follow is null) await Source.StopAsync();
+            await ClusterScenarios.AwaitModeAsync(Cluster, "recovery");
             if (_follow is null)
             {
-                cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
-                await Source.StopAsync();
+                console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {Source.StoppedHow}");
+                _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, "recovery") with { Name = "source down" });
             }
-            await ClusterScenarios.AwaitModeAsync(Cluster, "recovery");
-            console.WriteLine(_follow is null ? $"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {Source.StoppedHow}" : "mode → recovery (the source was killed in step 4)");
-            _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, "recovery") with { Name = "source down" });
+            // Following, Hub C is ahead of the batch cache: the nodes' change logs serve it, and no cache recovery runs.
+            else console.WriteLine("mode → recovery (the source was killed in step 4); Hub C is served from the nodes' change logs, not from the older batch cache");
             await Cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
             cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
             await ClusterScenarios.CrashAsync(Cluster, "node-4", wipeJournal: true, console.WriteLine);
@@ -248,8 +248,8 @@ public static class DemoCommand
     {
         var run = await SyncRunner.StartAsync(cluster, render: true);
         if (!run.Verified) throw new InvalidOperationException($"sync did not verify: {run.Summary}");
-        var step = new Step("", "sync", run.CycleMillis, run.Packets("source.egress"), run.Bytes("source.egress"),
-            run.Bytes("relay"), run.Bytes("peer.recovery") + run.Bytes("peer.repair"), "verified");
+        var step = new Step("", "sync", run.CycleMillis, run.Packets(LinkCounters.SourceEgress), run.Bytes(LinkCounters.SourceEgress),
+            run.Bytes(LinkCounters.Relay), run.Bytes(LinkCounters.PeerRecovery) + run.Bytes(LinkCounters.PeerRepair), "verified");
         return (step, run.Count("XOR"));
     }
 
@@ -269,15 +269,4 @@ public static class DemoCommand
         throw new DataEdgeException($"data/{name} was not found from {Directory.GetCurrentDirectory()}; give --csv FILE.");
     }
 
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort on a temp directory
-        }
-    }
 }

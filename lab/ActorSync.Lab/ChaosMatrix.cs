@@ -1,4 +1,6 @@
-namespace ActorSync.Cli;
+using ActorSync.Cli;
+using ActorSync.Tooling;
+namespace ActorSync.Lab;
 
 /// <summary>One cell of the chaos matrix: a fault, in a phase of the sync.</summary>
 public sealed record ChaosScenario(string Fault, string Phase)
@@ -7,7 +9,7 @@ public sealed record ChaosScenario(string Fault, string Phase)
 }
 
 /// <summary>
-/// The fault matrix of `actorsync chaos`: process faults in every phase, packet faults where packets flow, and bad
+/// The fault matrix of `actorsync-lab chaos`: process faults in every phase, packet faults where packets flow, and bad
 /// operator input. A seeded sample keeps CI short; --all runs every cell.
 /// </summary>
 public static class ChaosMatrix

@@ -1,7 +1,9 @@
 using System.Globalization;
+using ActorSync.Cli;
+using ActorSync.Tooling;
 using ScottPlot;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>The eval's PNG plots, one per thesis figure that the runs cover; a figure with nothing to vary is skipped.</summary>
 public static class EvalPlots

@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using ActorSync.Data;
 using MySqlConnector;
 
-namespace ActorSync.Data.MySql;
+namespace ActorSync.Tooling;
 
 /// <summary>
 /// A throwaway mariadbd on a temp datadir and a free loopback port, with its own user and random password; stopped
-/// and deleted on dispose. Used by `actorsync demo` and the tests. Fails with how to install it when it is missing.
+/// and deleted on dispose. Used by `actorsync-lab demo` and the tests. Fails with how to install it when it is missing.
 /// </summary>
 public sealed class LocalMariaDb : IAsyncDisposable
 {
@@ -78,7 +79,7 @@ public sealed class LocalMariaDb : IAsyncDisposable
         if (install.ExitCode != 0) throw new InvalidOperationException($"mariadb-install-db failed ({install.ExitCode}): {install.Output}");
         _tmp = tmp;
 
-        Port = FreePort();
+        Port = ActorSync.Control.LocalPorts.Free();
         _mariadbd = mariadbd;
         _data = data;
         await StartAsync();
@@ -168,7 +169,7 @@ public sealed class LocalMariaDb : IAsyncDisposable
             await _server.WaitForExitAsync();
         }
         _server?.Dispose();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } // best effort on a temp dir
+        Scratch.TryDelete(_root);
     }
 
     private static string? Find(string name, string fallback)
@@ -177,13 +178,6 @@ public sealed class LocalMariaDb : IAsyncDisposable
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
             if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
         return null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string arguments)

@@ -1,7 +1,9 @@
+using ActorSync.Cli;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
+using ActorSync.Tooling;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>
 /// The source for `demo` and `eval` on this machine: --mysql, a throwaway mariadbd, or a SQLite file standing in for

@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
+using ActorSync.Cli;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
+using ActorSync.Tooling;
 using Microsoft.Data.Sqlite;
 using MySqlConnector;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>One offered rate: what was written, and commit-to-SQLite latency.</summary>
 public sealed record CdcRatePoint(
@@ -37,7 +39,7 @@ public sealed record CdcBenchResult(
 internal sealed partial class CdcBenchJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// `actorsync bench cdc`: a local cluster follows a MariaDB with the binlog on while a writer commits R row changes
+/// `actorsync-lab bench cdc`: a local cluster follows a MariaDB with the binlog on while a writer commits R row changes
 /// per second (60% inserts, 30% updates, 10% deletes, 100 transactions a second) into a table of its own. A poller
 /// reads SQLite every 2 ms: a transaction has arrived once its highest new id is there (apply is in commit order),
 /// so its latency is that moment minus its commit's return. Ends with the destination checked against the source,
@@ -90,7 +92,7 @@ public static class CdcBench
         }
         finally
         {
-            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+            Scratch.TryDelete(work);
         }
     }
 

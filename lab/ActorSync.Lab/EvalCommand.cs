@@ -2,16 +2,17 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ActorSync.Cli;
 using ActorSync.Cluster;
 using ActorSync.Coding;
 using ActorSync.Data;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using Spectre.Console;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>
-/// `actorsync eval`: the thesis's sync experiments (chapter 5) on the real multi-process cluster. For each grid point
+/// `actorsync-lab eval`: the thesis's sync experiments (chapter 5) on the real multi-process cluster. For each grid point
 /// (K, r, η) and delivery mode it starts a fresh local cluster and syncs the source into empty caches (cold: the
 /// members still compile their code), then changes every row and syncs again, --repeat times (warm: every batch is
 /// new, so the caches help nothing). It records the packets and bytes per link next to the counts the formulas
@@ -172,7 +173,7 @@ public static class EvalCommand
             if (rows.Count > 0) Write(folder, rows, recoveries, data);
             // A failed run keeps every member's logs: the error points at them.
             if (!completed) console.WriteLine($"kept {work} (each run's member logs in run-N/logs)");
-            else try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
+            else Scratch.TryDelete(work);
         }
         console.Write(Table(rows));
         bool ok = rows.All(r => r.Verified && r.CountsMatch) && recoveries.All(r => r.Outcome == "verified");

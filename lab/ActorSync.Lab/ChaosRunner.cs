@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
+using ActorSync.Cli;
 using ActorSync.Control;
 using ActorSync.Data.Schema;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
+using ActorSync.Tooling;
 using MySqlConnector;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>What one chaos cell did: the faulted cycle's outcome, rows lost at the end, and the time to a verified sync.</summary>
 public sealed record ChaosResult(ChaosScenario Scenario, string Outcome, long RowsLost, double RecoverySeconds, string FaultedCycle, string Detail)

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
+using ActorSync.Cli;
 using ActorSync.Data;
-using ActorSync.Data.Seed;
+using ActorSync.Data.Schema;
+using ActorSync.Tooling;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>One member's peak working set during the bench, and the CPU it spent per warm cycle (median).</summary>
 public sealed record MemberPeak(
@@ -35,7 +37,7 @@ public sealed record SyncBenchResult(
 internal sealed partial class SyncBenchJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// `actorsync bench sync`: in one run, the bare pipe (the source read → a channel → the raw SQLite insert Hub C uses,
+/// `actorsync-lab bench sync`: in one run, the bare pipe (the source read → a channel → the raw SQLite insert Hub C uses,
 /// two threads, no cluster) over N bank-shaped rows, then a fresh local cluster's cold sync and its warm syncs after
 /// every row changed (so every batch moves again; the median of several, since the first warm one still meets code
 /// paths the cold one did not run), each member's CPU per warm cycle and its peak working set.
@@ -57,17 +59,8 @@ public static class SyncBench
             await BankSeeder.SeedAsync(open, "bank", BankRow.Generate(rows), replace: true);
             var table = (await open.DiscoverAsync(["bank"]))[0];
 
-            // The better of two runs: the first may meet a colder source.
-            PipeResult? pipe = null;
-            for (int run = 0; run < 2; run++)
-            {
-                var file = Path.Combine(work, $"pipe-{run}.db");
-                var result = await BarePipe.RunAsync(open, table, file);
-                if (pipe is null || result.Elapsed < pipe.Elapsed) pipe = result;
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(file + suffix);
-            }
-            say($"bare pipe: {pipe!.RowsPerSecond:N0} rows/s ({pipe.Elapsed.TotalMilliseconds:N0} ms)");
+            var pipe = await BestPipeAsync(open, table, work);
+            say($"bare pipe: {pipe.RowsPerSecond:N0} rows/s ({pipe.Elapsed.TotalMilliseconds:N0} ms)");
 
             var settings = new Dictionary<string, string>
             {
@@ -102,8 +95,23 @@ public static class SyncBench
         finally
         {
             if (keep) say($"kept {work} (member logs in cluster/logs)");
-            else try { Directory.Delete(work, recursive: true); } catch (IOException) { } // best effort on a temp directory
+            else Scratch.TryDelete(work);
         }
+    }
+
+    /// <summary>The better of two runs of the bare pipe: the first may meet a colder source.</summary>
+    private static async Task<PipeResult> BestPipeAsync(ISyncSource open, TableSchema table, string work)
+    {
+        PipeResult? pipe = null;
+        for (int run = 0; run < 2; run++)
+        {
+            var file = Path.Combine(work, $"pipe-{run}.db");
+            var result = await BarePipe.RunAsync(open, table, file);
+            if (pipe is null || result.Elapsed < pipe.Elapsed) pipe = result;
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(file + suffix);
+        }
+        return pipe!;
     }
 
     private static long Median(List<long> values)

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ActorSync.Cli;
 using ActorSync.Control;
+using ActorSync.Tooling;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>One `sync start` on a local cluster, as its replies reported it: the summary line and the payload per link.</summary>
 public sealed record SyncRun(bool Verified, string Summary, long CycleMillis, long BatchSize, IReadOnlyDictionary<string, (long Packets, long Bytes)> Links)

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using ActorSync.Cli;
 using ActorSync.Control;
+using ActorSync.Tooling;
 using MySqlConnector;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>
 /// A chaos cell's `follow` phase: continuous sync runs while a writer commits row changes to the source, one per

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
+using ActorSync.Cli;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
 using ActorSync.Data.Sqlite;
 using ActorSync.Data.Verify;
+using ActorSync.Tooling;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>Rows per second of each stage of a MySQL → SQLite sync, measured in one run so the ratios are fair.</summary>
 public sealed record DataBenchResult(

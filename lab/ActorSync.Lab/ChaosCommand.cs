@@ -2,15 +2,16 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ActorSync.Cli;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
-using ActorSync.Data.Seed;
+using ActorSync.Tooling;
 using Spectre.Console;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>
-/// `actorsync chaos`: a seeded random sample of the fault matrix (<see cref="ChaosMatrix"/>) against a local
+/// `actorsync-lab chaos`: a seeded random sample of the fault matrix (<see cref="ChaosMatrix"/>) against a local
 /// multi-process cluster (K=4, r=2; K=5, r=3 for the correlated cells) on real MariaDB (or the SQLite stand-in) and a real SQLite Hub C. It prints
 /// scenario, fault, outcome, rows lost and recovery time, writes chaos.csv and chaos.md if asked, and exits 1 if any
 /// cell lost rows, left Hub C half-applied, did not end verified, or took bad input without a clear refusal.
@@ -25,7 +26,7 @@ public static class ChaosCommand
         var sample = new Option<int>("--sample") { Description = "how many cells of the matrix to run", DefaultValueFactory = _ => 6 };
         var all = new Option<bool>("--all") { Description = "run every cell of the matrix (about 60; half an hour or more)" };
         var faults = new Option<string?>("--faults") { Description = "only these faults, comma-separated (see --list)" };
-        var phases = new Option<string?>("--phases") { Description = "only these phases: placement, delivery, recovery, apply, reverse, operator" };
+        var phases = new Option<string?>("--phases") { Description = "only these phases: placement, delivery, recovery, apply, reverse, follow, operator" };
         var list = new Option<bool>("--list") { Description = "print the matrix and exit" };
         var source = new Option<string>("--source") { Description = "auto, mariadb or sqlite (as for demo)", DefaultValueFactory = _ => "auto" };
         source.AcceptOnlyFromAmong("auto", "mariadb", "sqlite");
@@ -120,9 +121,16 @@ public static class ChaosCommand
             if (cluster is not null) await cluster.DisposeAsync();
             if (source is not null) await source.DisposeAsync();
             if (keep) console.WriteLine($"kept {work}");
-            else TryDelete(work);
+            else Scratch.TryDelete(work);
         }
 
+        return Report(results, seed, output, clock.Elapsed);
+    }
+
+    /// <returns>The exit code: 0 when every cell passed.</returns>
+    private static int Report(IReadOnlyList<ChaosResult> results, int seed, string? output, TimeSpan elapsed)
+    {
+        var console = ReplyRenderer.Console;
         var table = new Table().Border(TableBorder.Rounded).AddColumns("scenario", "fault", "outcome", "rows lost", "recovery s", "faulted cycle");
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Scenario.Name), Markup.Escape(r.Detail), r.Passed ? r.Outcome : $"[red]{Markup.Escape(r.Outcome)}[/]",
@@ -131,7 +139,7 @@ public static class ChaosCommand
         if (output is not null) Write(output, results, seed);
         int failed = results.Count(r => !r.Passed);
         long lost = results.Sum(r => r.RowsLost);
-        console.WriteLine($"chaos: {results.Count} cell(s), {results.Count - failed} passed, {failed} failed; rows lost {lost}; seed {seed}; {clock.Elapsed.TotalSeconds:0} s");
+        console.WriteLine($"chaos: {results.Count} cell(s), {results.Count - failed} passed, {failed} failed; rows lost {lost}; seed {seed}; {elapsed.TotalSeconds:0} s");
         return failed == 0 ? 0 : 1;
     }
 
@@ -161,15 +169,4 @@ public static class ChaosCommand
         File.WriteAllText(Path.Combine(folder, "chaos.md"), md.ToString());
     }
 
-    private static void TryDelete(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort on a temp directory
-        }
-    }
 }

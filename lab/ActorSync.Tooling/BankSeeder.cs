@@ -1,9 +1,10 @@
+using ActorSync.Data;
 using ActorSync.Data.MySql;
 using ActorSync.Data.Sqlite;
 using Microsoft.Data.Sqlite;
 using MySqlConnector;
 
-namespace ActorSync.Data.Seed;
+namespace ActorSync.Tooling;
 
 /// <summary>Loads bank rows into a source table (MySQL, or a SQLite source file) in one transaction: all rows or none.</summary>
 public static class BankSeeder

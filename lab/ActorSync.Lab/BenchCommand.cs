@@ -1,13 +1,15 @@
-using System.Globalization;
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using ActorSync.Cli;
 using ActorSync.Data;
 using ActorSync.Data.MySql;
+using ActorSync.Tooling;
 using Spectre.Console;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
-/// <summary><c>actorsync bench coding</c>: kernel and decode throughput as JSON or a table.</summary>
+/// <summary><c>actorsync-lab bench coding</c>: kernel and decode throughput as JSON or a table.</summary>
 public static class BenchCommand
 {
     public static Command Create()

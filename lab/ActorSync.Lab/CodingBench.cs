@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
+using ActorSync.Cli;
 using ActorSync.Coding;
 using ActorSync.Coding.Kernels;
+using ActorSync.Tooling;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>Throughput of the coding kernels and of RLNC decoding, measured in one process so ratios are fair.</summary>
 public sealed record CodingBenchResult(

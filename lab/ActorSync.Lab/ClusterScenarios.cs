@@ -1,7 +1,11 @@
-using System.Globalization;
+using System.Text.Json;
+using ActorSync.Cli;
+using ActorSync.Cluster;
+using ActorSync.Cluster.Protocol;
 using ActorSync.Control;
+using ActorSync.Tooling;
 
-namespace ActorSync.Cli;
+namespace ActorSync.Lab;
 
 /// <summary>
 /// Faults and waits on a local cluster, through its processes and its command endpoint only: what `demo` shows and
@@ -42,9 +46,11 @@ public static class ClusterScenarios
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
-            var row = (await cluster.QueryAsync(["node", "list"])).Rows?.FirstOrDefault(r => r[0] == node);
-            if (row is not null && row[1] == "alive" && int.TryParse(row[3], out int count) && count >= batches) return row[4];
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{node} did not come back with its {batches} batches: {string.Join(" ", row ?? [])}");
+            var nodes = (await cluster.DocumentAsync(["node", "list"])).GetProperty("nodes").EnumerateArray();
+            var entry = nodes.FirstOrDefault(n => n.GetProperty("node").GetString() == node);
+            var held = entry.ValueKind == JsonValueKind.Object ? entry.GetProperty("batches").EnumerateArray().Select(b => $"B{b.GetInt32()}").ToArray() : [];
+            if (entry.ValueKind == JsonValueKind.Object && entry.GetProperty("state").GetString() == "alive" && held.Length >= batches) return string.Join(" ", held);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{node} did not come back with its {batches} batches: {(entry.ValueKind == JsonValueKind.Object ? entry.ToString() : "not listed")}");
             await Task.Delay(500);
         }
     }
@@ -52,21 +58,18 @@ public static class ClusterScenarios
     public static async Task AwaitModeAsync(LocalCluster cluster, string mode)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        while ((await cluster.DocumentAsync(["recovery", "status"])).GetProperty("mode").GetString() != mode)
         {
-            await using var client = await CommandClient.ConnectAsync(cluster.OrchestratorEndpoint, cluster.Token, TimeSpan.FromSeconds(5));
-            await foreach (var reply in client.RunAsync(["recovery", "status"]))
-                if (reply.Kind == ReplyKind.Text && reply.Text!.StartsWith($"mode: {mode};", StringComparison.Ordinal)) return;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"the cluster did not switch to {mode} mode.");
             await Task.Delay(200);
         }
     }
 
-    public static async Task<int> LastCycleAsync(LocalCluster cluster)
-    {
-        var rows = (await cluster.QueryAsync(["sync", "status"])).Rows ?? [];
-        return rows.Length == 0 ? 0 : int.Parse(rows[^1][0], CultureInfo.InvariantCulture);
-    }
+    /// <summary>The last cycles the orchestrator keeps, oldest first, as `sync status --json` gives them.</summary>
+    public static async Task<CycleReport[]> CyclesAsync(LocalCluster cluster) =>
+        (await cluster.DocumentAsync(["sync", "status"])).GetProperty("recent").Deserialize<CycleReport[]>(Reply.DocumentOptions) ?? [];
+
+    public static async Task<int> LastCycleAsync(LocalCluster cluster) => (await CyclesAsync(cluster)) is { Length: > 0 } cycles ? cycles[^1].Cycle : 0;
 
     /// <summary>Waits for the next finished cycle of the kind after <paramref name="after"/>; a failed one throws.</summary>
     public static async Task<CycleRow> AwaitCycleAsync(LocalCluster cluster, int after, string kind)
@@ -74,12 +77,11 @@ public static class ClusterScenarios
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
-            var rows = (await cluster.QueryAsync(["sync", "status"])).Rows ?? [];
-            var row = rows.FirstOrDefault(r => int.Parse(r[0], CultureInfo.InvariantCulture) > after && r[1] == kind);
-            if (row is not null)
+            var report = (await CyclesAsync(cluster)).FirstOrDefault(r => r.Cycle > after && r.Kind == kind);
+            if (report is not null)
             {
-                long N(int i) => long.Parse(row[i], CultureInfo.InvariantCulture);
-                var cycle = new CycleRow((int)N(0), kind, row[2], N(4), N(5), N(6), N(7), row[9]);
+                var cycle = new CycleRow(report.Cycle, kind, report.Mode, report.DurationMillis, report.BytesOn(LinkCounters.SourceEgress), report.BytesOn(LinkCounters.Relay),
+                    report.BytesOn(LinkCounters.PeerRecovery) + report.BytesOn(LinkCounters.PeerRepair), report.Outcome);
                 if (cycle.Outcome.StartsWith("failed", StringComparison.Ordinal)) throw new InvalidOperationException($"cycle {cycle.Cycle} ({kind}) {cycle.Outcome}");
                 return cycle;
             }
@@ -88,13 +90,12 @@ public static class ClusterScenarios
         }
     }
 
-    /// <summary>The recovery or repair cycle numbered <paramref name="cycle"/>, from `recovery status`.</summary>
+    /// <summary>The recovery or repair cycle numbered <paramref name="cycle"/>, from `recovery status --json`.</summary>
     public static async Task<RecoveryRow> RecoveryAsync(LocalCluster cluster, int cycle)
     {
-        var rows = (await cluster.QueryAsync(["recovery", "status"], title: "last recoveries and repairs")).Rows ?? [];
-        var row = rows.FirstOrDefault(r => r[0] == cycle.ToString(CultureInfo.InvariantCulture))
+        var recoveries = (await cluster.DocumentAsync(["recovery", "status"])).GetProperty("recoveries").Deserialize<CycleReport[]>(Reply.DocumentOptions) ?? [];
+        var report = recoveries.FirstOrDefault(r => r.Cycle == cycle)
             ?? throw new InvalidOperationException($"cycle {cycle} is not among the last recoveries and repairs.");
-        long N(int i) => long.Parse(row[i], CultureInfo.InvariantCulture);
-        return new RecoveryRow(cycle, row[1], N(2), N(3), N(4), N(5), row[6]);
+        return new RecoveryRow(cycle, report.Kind, report.DurationMillis, report.RlncPackets, report.BytesOn(LinkCounters.PeerRecovery), report.RepairTransfers, report.Outcome);
     }
 }

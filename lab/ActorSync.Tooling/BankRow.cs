@@ -1,6 +1,7 @@
 using System.Globalization;
+using ActorSync.Data;
 
-namespace ActorSync.Data.Seed;
+namespace ActorSync.Tooling;
 
 /// <summary>One row of the UCI Bank Marketing data, with the 17 columns of bank.csv.</summary>
 public sealed record BankRow(
