@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using ActorSync.Cli;
+using ActorSync.Cluster.Protocol;
 using ActorSync.Control;
 using ActorSync.Data.Schema;
 using ActorSync.Data.Sqlite;
@@ -185,8 +186,8 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         int cycle = await ClusterScenarios.LastCycleAsync(cluster);
         await source.StopAsync();
         fired.SourceStopped = true;
-        await ClusterScenarios.AwaitModeAsync(cluster, "recovery");
-        await ClusterScenarios.AwaitCycleAsync(cluster, cycle, "recovery");
+        await ClusterScenarios.AwaitModeAsync(cluster, Modes.Recovery);
+        await ClusterScenarios.AwaitCycleAsync(cluster, cycle, CycleKinds.Recovery);
 
         bool packetFault = ChaosMatrix.PacketFaults.ContainsKey(scenario.Fault) && scenario.Fault != "unknown-message";
         if (packetFault) cluster.OverrideNextStart(victim, "ACTORSYNC_CHAOS_ARM", $"{scenario.Fault}:2:rlnc");
@@ -207,7 +208,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         }
         try
         {
-            var recovery = await ClusterScenarios.AwaitCycleAsync(cluster, cycle, "recovery");
+            var recovery = await ClusterScenarios.AwaitCycleAsync(cluster, cycle, CycleKinds.Recovery);
             return $"recovery cycle {recovery.Cycle}: {recovery.Outcome}";
         }
         catch (Exception error) when (error is InvalidOperationException or TimeoutException or IOException)
@@ -277,7 +278,7 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
         }
         if (fired.SourceStopped) await source.StartAsync();
         await cluster.WaitFormedAsync(TimeSpan.FromMinutes(3));
-        await ClusterScenarios.AwaitModeAsync(cluster, "normal");
+        await ClusterScenarios.AwaitModeAsync(cluster, Modes.Normal);
     }
 
     private async Task<(bool Verified, int Attempts)> SyncUntilVerifiedAsync(bool bidirectional)

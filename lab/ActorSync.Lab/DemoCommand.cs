@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ActorSync.Cli;
 using ActorSync.Cluster;
+using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
 using ActorSync.Control;
 using ActorSync.Data;
@@ -138,7 +139,7 @@ public static class DemoCommand
             await ClusterScenarios.CrashAsync(Cluster, "node-2", wipeJournal: false, console.WriteLine);
             var held = await ClusterScenarios.AwaitNodeHoldsAsync(Cluster, "node-2", placement.BatchesPerNode);
             console.WriteLine($"node-2 is back and holds {held} again, replayed from its journal");
-            _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, "repair") with { Name = "journal restart" });
+            _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, CycleKinds.Repair) with { Name = "journal restart" });
         }
 
         /// <summary>A node loses its disk: peers repair it.</summary>
@@ -149,7 +150,7 @@ public static class DemoCommand
             await Cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
             int cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
             await ClusterScenarios.CrashAsync(Cluster, "node-3", wipeJournal: true, console.WriteLine);
-            var repair = await AwaitCycleAsync(Cluster, cyclesBefore, "repair");
+            var repair = await AwaitCycleAsync(Cluster, cyclesBefore, CycleKinds.Repair);
             _steps.Add(repair with { Name = "lost disk, repaired" });
             console.WriteLine($"node-3 now holds {await ClusterScenarios.AwaitNodeHoldsAsync(Cluster, "node-3", placement.BatchesPerNode)} (peer.repair bytes {repair.PeerBytes}, source bytes {repair.SourceBytes})");
         }
@@ -178,25 +179,25 @@ public static class DemoCommand
             var stopped = Stopwatch.StartNew();
             int cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
             if (_follow is null) await Source.StopAsync();
-            await ClusterScenarios.AwaitModeAsync(Cluster, "recovery");
+            await ClusterScenarios.AwaitModeAsync(Cluster, Modes.Recovery);
             if (_follow is null)
             {
                 console.WriteLine($"mode → recovery {stopped.Elapsed.TotalSeconds:0.0} s after {Source.StoppedHow}");
-                _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, "recovery") with { Name = "source down" });
+                _steps.Add(await AwaitCycleAsync(Cluster, cyclesBefore, CycleKinds.Recovery) with { Name = "source down" });
             }
             // Following, Hub C is ahead of the batch cache: the nodes' change logs serve it, and no cache recovery runs.
             else console.WriteLine("mode → recovery (the source was killed in step 4); Hub C is served from the nodes' change logs, not from the older batch cache");
             await Cluster.WaitFormedAsync(TimeSpan.FromMinutes(2));
             cyclesBefore = await ClusterScenarios.LastCycleAsync(Cluster);
             await ClusterScenarios.CrashAsync(Cluster, "node-4", wipeJournal: true, console.WriteLine);
-            var rebuilt = await AwaitCycleAsync(Cluster, cyclesBefore, "recovery");
+            var rebuilt = await AwaitCycleAsync(Cluster, cyclesBefore, CycleKinds.Recovery);
             _steps.Add(rebuilt with { Name = "coded rebuild" });
             console.WriteLine($"node-4 holds {await ClusterScenarios.AwaitNodeHoldsAsync(Cluster, "node-4", placement.BatchesPerNode)}, rebuilt from peers' coded packets with the source down; " +
                               $"Hub C: {rebuilt.Outcome}");
 
             console.Write(new Rule("6. the source returns"));
             await Source.StartAsync();
-            await ClusterScenarios.AwaitModeAsync(Cluster, "normal");
+            await ClusterScenarios.AwaitModeAsync(Cluster, Modes.Normal);
             console.WriteLine("mode → normal; recovery reset");
             if (_follow is { } follow)
             {
@@ -248,7 +249,7 @@ public static class DemoCommand
     {
         var run = await SyncRunner.StartAsync(cluster, render: true);
         if (!run.Verified) throw new InvalidOperationException($"sync did not verify: {run.Summary}");
-        var step = new Step("", "sync", run.CycleMillis, run.Packets(LinkCounters.SourceEgress), run.Bytes(LinkCounters.SourceEgress),
+        var step = new Step("", CycleKinds.Sync, run.CycleMillis, run.Packets(LinkCounters.SourceEgress), run.Bytes(LinkCounters.SourceEgress),
             run.Bytes(LinkCounters.Relay), run.Bytes(LinkCounters.PeerRecovery) + run.Bytes(LinkCounters.PeerRepair), "verified");
         return (step, run.Count("XOR"));
     }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using ActorSync.Cli;
 using ActorSync.Cluster;
+using ActorSync.Cluster.Protocol;
 using ActorSync.Coding;
 using ActorSync.Data;
 using ActorSync.Tooling;
@@ -242,13 +243,13 @@ public static class EvalCommand
         await source.StopAsync();
         try
         {
-            await ClusterScenarios.AwaitModeAsync(cluster, "recovery");
-            await ClusterScenarios.AwaitCycleAsync(cluster, before, "recovery"); // Hub C checked from the caches first
+            await ClusterScenarios.AwaitModeAsync(cluster, ActorSync.Cluster.Protocol.Modes.Recovery);
+            await ClusterScenarios.AwaitCycleAsync(cluster, before, CycleKinds.Recovery); // Hub C checked from the caches first
             for (int node = 1; node <= point.K; node++)
             {
                 before = await ClusterScenarios.LastCycleAsync(cluster);
                 await ClusterScenarios.CrashAsync(cluster, $"node-{node}", wipeJournal: true, _ => { });
-                var cycle = await ClusterScenarios.AwaitCycleAsync(cluster, before, "recovery");
+                var cycle = await ClusterScenarios.AwaitCycleAsync(cluster, before, CycleKinds.Recovery);
                 var recovered = await ClusterScenarios.RecoveryAsync(cluster, cycle.Cycle);
                 await ClusterScenarios.AwaitNodeHoldsAsync(cluster, $"node-{node}", placement.BatchesPerNode);
                 results.Add(new RecoveryResult(point.K, point.R, point.Eta, point.Batches, node, recovered.Millis,
@@ -263,7 +264,7 @@ public static class EvalCommand
         {
             await source.StartAsync();
         }
-        await ClusterScenarios.AwaitModeAsync(cluster, "normal");
+        await ClusterScenarios.AwaitModeAsync(cluster, ActorSync.Cluster.Protocol.Modes.Normal);
     }
 
     private static long CpuMillis(int[] pids) => pids.Sum(MemberProcesses.CpuMillis);

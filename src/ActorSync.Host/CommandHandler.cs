@@ -386,7 +386,7 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                                 $"nodes down: {(mode.NodesDown.Length == 0 ? "none" : string.Join(", ", mode.NodesDown.Select(n => $"node-{n + 1}")))}");
         if (mode.History.Length > 0)
             yield return Reply.Grid("mode changes", ["at (UTC)", "from", "to", "why"], mode.History.Select(c => new[] { c.At, c.From, c.To, c.Reason }));
-        var recoveries = status.Recent.Where(r => r.Kind is "recovery" or "repair").TakeLast(10).ToArray();
+        var recoveries = status.Recent.Where(r => r.Kind is CycleKinds.Recovery or CycleKinds.Repair).TakeLast(10).ToArray();
         if (recoveries.Length > 0)
             yield return Reply.Grid("last recoveries and repairs", ["cycle", "kind", "ms", "RLNC packets", "peer.recovery B", "repair transfers", "outcome"],
                 recoveries.Select(r => new[]

@@ -76,8 +76,8 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
         Receive<SyncStatus>(CountCycles);
         Receive<ModeStatus>(mode =>
         {
-            Mode.WithLabels("normal").Set(mode.Mode == "normal" ? 1 : 0);
-            Mode.WithLabels("recovery").Set(mode.Mode == "recovery" ? 1 : 0);
+            Mode.WithLabels(Modes.Normal).Set(mode.Mode == Modes.Normal ? 1 : 0);
+            Mode.WithLabels(Modes.Recovery).Set(mode.Mode == Modes.Recovery ? 1 : 0);
             DatabaseHealthy.WithLabels(sourceHub).Set(mode.SourceHealthy ? 1 : 0);
             NodesDown.Set(mode.NodesDown.Length);
         });

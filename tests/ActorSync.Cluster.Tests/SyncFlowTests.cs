@@ -186,6 +186,31 @@ public sealed class SyncFlowTests : Akka.TestKit.Xunit2.TestKit, IClassFixture<M
     }
 
     [Fact]
+    public async Task A_reverse_change_set_of_200000_rows_syncs_back_to_MySQL_whole()
+    {
+        const int Rows = 200_000;
+        var mysql = await _server.CreateDatabaseAsync("reverse_200k");
+        await BankSeeder.SeedAsync(new MySqlSource(mysql), "bank", BankRow.Generate(Rows), replace: false);
+        await using var cluster = await TestCluster.StartAsync(_temp, mysql, "actorsync.orchestrator.eta = 4");
+        var bidirectional = new StartSync(true, "destination-wins", []);
+        Assert.True((await cluster.SyncAsync(bidirectional)).Verified);
+
+        // Every row edited at Hub C: a change set of 200,000 rows, far more than any frame, streams back segment by segment.
+        using (var destination = new SqliteDestination(cluster.DestinationPath))
+            destination.Execute("UPDATE bank SET balance = balance + 1000000");
+        var report = await cluster.SyncAsync(bidirectional);
+
+        Assert.True(report.Verified, report.Outcome);
+        Assert.Equal((Rows, Rows, 0), (report.ReverseKeys, report.ReverseWritten, report.ReverseConflicts));
+        await using (var connection = await new MySqlSource(mysql).OpenAsync())
+        {
+            await using var count = new MySqlConnector.MySqlCommand("SELECT COUNT(*) FROM bank WHERE balance >= 900000", connection);
+            Assert.Equal((long)Rows, Convert.ToInt64(await count.ExecuteScalarAsync()));
+        }
+        await AssertEqualAsync(cluster, Rows);
+    }
+
+    [Fact]
     public async Task An_incremental_resync_moves_only_the_changed_batch()
     {
         var mysql = await SeededDatabaseAsync("incremental");

@@ -18,8 +18,8 @@ namespace ActorSync.Cluster.Orchestration;
 /// </summary>
 public sealed class Orchestrator : ReceiveActor, IWithTimers
 {
-    public const string Normal = "normal";
-    public const string Recovery = "recovery";
+    public const string Normal = Modes.Normal;
+    public const string Recovery = Modes.Recovery;
     public const int HistoryKept = 50;
 
     private readonly OrchestratorSettings _settings;
@@ -85,7 +85,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
             foreach (var node in NodesAt(reachable.Member.Address)) _log.Info("node {0} is reachable again", node + 1);
         });
         Receive<ClusterEvent.MemberRemoved>(removed => _unreachable.Remove(removed.Member.Address));
-        Receive<StartSync>(start => Schedule("sync", start, Sender));
+        Receive<StartSync>(start => Schedule(CycleKinds.Sync, start, Sender));
         Receive<CycleFinished>(Finished);
         Receive<SubscribeModes>(subscribe =>
         {
@@ -118,7 +118,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         Receive<RefreshCache>(_ =>
         {
             // While following, a fresh dataset lets the nodes compact their change logs into the batch cache.
-            if (_following && _cycle is null && _mode == Normal) Schedule("sync", StartSync.OneWay, requester: null);
+            if (_following && _cycle is null && _mode == Normal) Schedule(CycleKinds.Sync, StartSync.OneWay, requester: null);
         });
         Receive<GetRoster>(_ => Sender.Tell(new Roster(
             _everRegistered.OrderBy(n => n.Key).Select(n => new RosterNode(n.Key, n.Value, Usable(n.Key))).ToArray(),
@@ -163,7 +163,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
             if (Switch(Recovery, $"source database {down.Database} down: {down.Reason}") && _settings.RecoverWhenSourceDown && _nodes.Count > 0)
             {
                 if (_following) _log.Info("continuous sync is on: Hub C is served from the nodes' change logs, not from the older batch cache");
-                else Schedule("recovery", StartSync.OneWay, requester: null);
+                else Schedule(CycleKinds.Recovery, StartSync.OneWay, requester: null);
             }
         }
         else
@@ -255,7 +255,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         if (_followPending) return;
         _followPending = true;
         _followAfterCycle = _cycleNumber;
-        Schedule("sync", StartSync.OneWay, requester: null);
+        Schedule(CycleKinds.Sync, StartSync.OneWay, requester: null);
     }
 
     private void RefuseFollow(string reason)
@@ -271,7 +271,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
     private void FollowAfter(CycleReport report)
     {
         string position = _dataset?.LogPosition ?? "";
-        if (_followPending && report.Cycle > _followAfterCycle && report.Kind == "sync")
+        if (_followPending && report.Cycle > _followAfterCycle && report.Kind == CycleKinds.Sync)
         {
             _followPending = false;
             if (!report.Verified) RefuseFollow($"the first snapshot did not verify: {report.Outcome}");
@@ -334,7 +334,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         _returnHandled[node] = incarnation;
         _log.Info("node {0} is back ({1})", node + 1, how);
         if (_settings.RepairWhenNodeReturns && _dataset is not null)
-            Schedule(_mode == Normal ? "repair" : "recovery", StartSync.OneWay, requester: null);
+            Schedule(_mode == Normal ? CycleKinds.Repair : CycleKinds.Recovery, StartSync.OneWay, requester: null);
     }
 
     /// <summary>Runs a cycle now, or after the running one. Requests made meanwhile share the next cycle.</summary>
@@ -346,7 +346,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
             return;
         }
         // A requested sync outranks an automatic repair or recovery waiting behind the running cycle.
-        if (_next is null || kind == "sync") _next = (kind, request, _next?.Requesters ?? []);
+        if (_next is null || kind == CycleKinds.Sync) _next = (kind, request, _next?.Requesters ?? []);
         if (requester is not null) _next.Value.Requesters.Add(requester);
     }
 
@@ -354,7 +354,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
     {
         _cycleNumber++;
         // A requested sync while the source is down serves Hub C from the caches instead.
-        if (kind == "sync" && _mode == Recovery) kind = "recovery";
+        if (kind == CycleKinds.Sync && _mode == Recovery) kind = CycleKinds.Recovery;
         var setup = new CycleSetup(_cycleNumber, kind, _mode, request, _settings,
             _nodes.Where(n => Usable(n.Key)).ToDictionary(n => n.Key, n => n.Value),
             _hubs.TryGetValue(_settings.SourceHub, out var source) ? source.Worker : null,
@@ -383,7 +383,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
 
     private void Crashed()
     {
-        var (kind, mode, startedAt) = _running ?? ("sync", _mode, DateTime.UtcNow);
+        var (kind, mode, startedAt) = _running ?? (CycleKinds.Sync, _mode, DateTime.UtcNow);
         var outcome = $"failed: the cycle stopped unexpectedly ({_cycleCrash ?? "no report"}); nothing more was done, and the next cycle starts afresh.";
         Finished(new CycleFinished(CycleReport.Ended(_cycleNumber, kind, mode, Coding.DeliveryCost.NameOf(_settings.Scheme), startedAt.ToString("O"),
             (long)(DateTime.UtcNow - startedAt).TotalMilliseconds, outcome), null));

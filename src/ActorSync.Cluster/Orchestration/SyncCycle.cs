@@ -107,8 +107,8 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     {
         switch (_setup.Kind)
         {
-            case "repair": Repair(); break;
-            case "sync" when _mode == Orchestrator.Normal: Forward(); break;
+            case CycleKinds.Repair: Repair(); break;
+            case CycleKinds.Sync when _mode == Orchestrator.Normal: Forward(); break;
             default: Recover(); break;
         }
     }
@@ -183,7 +183,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     /// <summary>The snapshot failed (the source died mid-read): serve Hub C from the caches of the last dataset instead.</summary>
     private void SourceFailed(string reason)
     {
-        if (_setup.Kind == "sync" && _settings.RecoverWhenSourceDown && _dataset is not null && _prepared is null)
+        if (_setup.Kind == CycleKinds.Sync && _settings.RecoverWhenSourceDown && _dataset is not null && _prepared is null)
         {
             _log.Warning("cycle {0}: {1}; falling back to peer recovery of dataset {2}", _setup.Cycle, reason, _dataset.Dataset);
             _mode = Orchestrator.Recovery;
@@ -344,7 +344,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
         var plan = CyclePlanner.Refill(NodeHoldings(), wanted, sourceUp && !_sourceLost && _setup.Source is not null);
         foreach (var (node, batches) in plan.Unrecoverable)
             _log.Warning("cycle {0}: node {1}: no live peer holds {2}; {3}", _setup.Cycle, node + 1, string.Join(", ", batches.Select(b => $"B{b + 1}")),
-                _setup.Kind == "repair" ? "the next sync cycle places them from the source" : "they come back when their holders or the source return");
+                _setup.Kind == CycleKinds.Repair ? "the next sync cycle places them from the source" : "they come back when their holders or the source return");
         if (plan.IsEmpty || _fillRounds++ >= MaxFillRounds) { then(); return; }
         uint targets = plan.Transfers.Aggregate(0u, (mask, t) => mask | t.To);
         StartRound(_dataset!.Dataset, Combinatorics.Members(targets), round =>
@@ -364,7 +364,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
     private IEnumerable<SegmentOffer> Offers(BatchTransfer transfer, IReadOnlyDictionary<int, IEnumerable<int>> wanted)
     {
         uint placed = transfer.To & _placement.HoldersOf(transfer.Batch);
-        bool repair = _setup.Kind == "repair" || !transfer.FromSource;
+        bool repair = _setup.Kind == CycleKinds.Repair || !transfer.FromSource;
         if (placed != 0 && repair) yield return new SegmentOffer(transfer.Batch, placed, FrameKind.Repair);
         uint rest = repair ? transfer.To & ~placed : transfer.To;
         if (rest != 0) yield return new SegmentOffer(transfer.Batch, rest, FrameKind.Fallback);
@@ -594,7 +594,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
             return;
         }
         if (node >= 0 && _gather?.Wants(node) == true) { Lose(node, reason); return; }
-        if (fromSource && !_reversing && _setup.Kind == "sync" && _mode == Orchestrator.Normal && _prepared is null) { SourceFailed(reason); return; }
+        if (fromSource && !_reversing && _setup.Kind == CycleKinds.Sync && _mode == Orchestrator.Normal && _prepared is null) { SourceFailed(reason); return; }
         Fail(reason);
     }
 
@@ -611,7 +611,7 @@ public sealed class SyncCycle : ReceiveActor, IWithTimers
                 TryCloseRound();
             }
             else if (_reversing) Fail($"{_settings.SourceHub} was lost during reverse sync; nothing was recorded at {_settings.DestinationHub}.");
-            else if (_setup.Kind == "sync" && _mode == Orchestrator.Normal && _prepared is null && _gather is null) SourceFailed($"{_settings.SourceHub} was lost");
+            else if (_setup.Kind == CycleKinds.Sync && _mode == Orchestrator.Normal && _prepared is null && _gather is null) SourceFailed($"{_settings.SourceHub} was lost");
         }
         else if (lost.Hub == _settings.DestinationHub)
         {
