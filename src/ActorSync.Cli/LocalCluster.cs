@@ -327,7 +327,7 @@ public sealed partial class LocalCluster : IAsyncDisposable
     {
         await using var client = await CommandClient.ConnectAsync(OrchestratorEndpoint, Token, TimeSpan.FromSeconds(3), cancellation);
         JsonElement? document = null;
-        await foreach (var reply in client.RunAsync(words, cancellation))
+        await foreach (var reply in client.RunAsync([.. words, "--json"], cancellation))
         {
             if (reply.Kind == ReplyKind.Error) throw new InvalidOperationException(reply.Text);
             if (reply.Kind == ReplyKind.Data) document = reply.Data;

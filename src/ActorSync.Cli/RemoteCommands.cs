@@ -35,7 +35,8 @@ public static class RemoteCommands
         var json = new Option<bool>("--json") { Description = "answer with one JSON document (README, \"JSON replies\")" };
         var command = new Command(name, description) { endpoint, token, state, json };
         foreach (var option in extra) command.Options.Add(option);
-        command.SetAction(parse => Run(Resolve(parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(state)!), words(parse).ToArray(), parse.GetValue(json)));
+        command.SetAction(parse => Run(Resolve(parse.GetValue(endpoint), parse.GetValue(token), parse.GetValue(state)!),
+            [.. words(parse), .. parse.GetValue(json) ? new[] { "--json" } : []], parse.GetValue(json)));
         return command;
     }
 

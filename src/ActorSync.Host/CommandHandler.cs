@@ -85,7 +85,10 @@ public sealed class CommandHandler(ActorSystem system, IActorRef orchestrator, O
                 RecentLog.Last(IntOption(args, "--lines", 20)).Select(l => new[] { l }))),
             _ => One(Reply.Failure($"unknown command '{string.Join(' ', args)}'; `help` lists the commands.")),
         };
-        await foreach (var reply in answer.WithCancellation(cancellation)) yield return reply;
+        // The document only to a client that asked for it: an older client does not know the reply kind.
+        bool json = args.Contains("--json");
+        await foreach (var reply in answer.WithCancellation(cancellation))
+            if (json || reply.Kind != ReplyKind.Data) yield return reply;
     }
 
     private static async IAsyncEnumerable<Reply> One(Reply reply)
