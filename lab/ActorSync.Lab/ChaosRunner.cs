@@ -366,11 +366,13 @@ public sealed class ChaosRunner(LocalCluster cluster, LocalSource source, IReadO
     private async Task<Refusal> CliRefusesAsync(string[] arguments, string expected)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        // `seed` is the lab's; the rest are the operator's actorsync, which the lab carries beside itself.
+        var program = arguments[0] == "seed" ? typeof(SeedCommand).Assembly : typeof(LocalCluster).Assembly;
+        start.ArgumentList.Add(program.Location);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         var (exit, output) = await RunAsync(start, TimeSpan.FromSeconds(60));
         bool clear = exit == 2 && output.Contains(expected, StringComparison.Ordinal) && !output.Contains("   at ", StringComparison.Ordinal);
-        return new Refusal(clear, clear ? LastLine(output, expected) : $"`actorsync {arguments[0]} …` exited {exit}, expected 2 saying '{expected}': {Short(output)}");
+        return new Refusal(clear, clear ? LastLine(output, expected) : $"`{program.GetName().Name} {arguments[0]} …` exited {exit}, expected 2 saying '{expected}': {Short(output)}");
     }
 
     private string[] SourceArguments(bool wrongPassword = false)

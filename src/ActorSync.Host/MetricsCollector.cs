@@ -5,7 +5,7 @@ using Prometheus;
 namespace ActorSync.Host;
 
 /// <summary>
-/// Feeds this member's Prometheus metrics from its actors every second: on the orchestrator member, bytes and packets
+/// Feeds this member's Prometheus metrics from its actors every 5 seconds: on the orchestrator member, bytes and packets
 /// per link (from each finished cycle's counters), cycle durations, the mode and database health; on a node, the
 /// batches it holds and its journal size; on a hub, its database's health.
 /// </summary>
@@ -126,7 +126,8 @@ public sealed class MetricsCollector : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.FromSeconds(1));
+        // Every 5 s: Prometheus scrapes every 15 s or so, and each poll is a message round to this member's actors.
+        Timers.StartPeriodicTimer("poll", Poll.Instance, TimeSpan.FromSeconds(5));
         Context.System.EventStream.Subscribe(Self, typeof(Cluster.Cdc.ChangesAppliedEvent));
     }
 }

@@ -37,6 +37,7 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
     private string _applied = "";
     private string _cachedAt = "";
     private string _compactionSaid = "";
+    private long _polls;
     private bool _applying;
     private DateTime _lastArrival = DateTime.MinValue;
     private long _rows;
@@ -174,7 +175,9 @@ public sealed class ChangeApplyActor : ReceiveActor, IWithTimers
 
     private void OnPoll()
     {
-        _orchestrator.Ask<Roster>(GetRoster.Instance, TimeSpan.FromSeconds(3)).PipeTo(Self, failure: error => new RosterFailed(error.Message));
+        // The roster every third poll (or until one is known): nodes come and go in seconds, not every second.
+        if (_polls++ % 3 == 0 || _nodes.Count == 0)
+            _orchestrator.Ask<Roster>(GetRoster.Instance, TimeSpan.FromSeconds(3)).PipeTo(Self, failure: error => new RosterFailed(error.Message));
         if (_destination is null)
         {
             try { Open(); } catch (DataEdgeException) { return; }
