@@ -114,35 +114,15 @@ public sealed partial class SqliteDestination : IDisposable
     public long ReadTable(TableSchema table, Action<ReadOnlySpan<byte>> onRow, bool orderByKey = false)
     {
         var order = orderByKey && table.HasPrimaryKey ? " ORDER BY " + string.Join(", ", table.KeyColumns.Select(c => SqlIdentifier.Sqlite(c.Name))) : "";
-        var sql = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}{order}";
-        var statements = new List<sqlite3_stmt>();
         var builder = new RowBuilder(table.Columns.Count);
         long rows = 0;
-        try
+        StepRows(table, order, statement =>
         {
-            nint statement = Prepare(sql, statements).DangerousGetHandle();
-            int rc;
-            while ((rc = NativeSqlite.sqlite3_step(statement)) == raw.SQLITE_ROW)
-            {
-                builder.Begin();
-                for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.AppendColumn(statement, i, table.Columns[i], builder);
-                onRow(builder.Complete());
-                rows++;
-            }
-            Check(rc);
-        }
-        catch (SqliteException error)
-        {
-            throw new DataEdgeException($"SQLite destination {Path}: reading table '{table.Name}' failed: {Explain(error)}", error);
-        }
-        catch (Exception error) when (error is FormatException or InvalidCastException or OverflowException)
-        {
-            throw new DataEdgeException($"SQLite destination {Path}: table '{table.Name}' holds a value that does not fit its source type: {error.Message}", error);
-        }
-        finally
-        {
-            foreach (var statement in statements) statement.Dispose();
-        }
+            builder.Begin();
+            for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.AppendColumn(statement, i, table.Columns[i], builder);
+            onRow(builder.Complete());
+            rows++;
+        });
         return rows;
     }
 
@@ -154,24 +134,33 @@ public sealed partial class SqliteDestination : IDisposable
     public void ReadTableKeyFirst(TableSchema table, Func<ulong, bool> readWhole, Action<ulong, ReadOnlySpan<byte>> onRow)
     {
         if (!table.HasPrimaryKey) throw new ArgumentException($"table '{table.Name}' has no primary key to read first.", nameof(table));
-        var sql = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}";
-        var statements = new List<sqlite3_stmt>();
         var key = CanonicalRows.KeyBuilder(table);
         var builder = new RowBuilder(table.Columns.Count);
+        StepRows(table, "", statement =>
+        {
+            key.Begin();
+            foreach (int ordinal in table.PrimaryKey) SqliteTypeMap.AppendColumn(statement, ordinal, table.Columns[ordinal], key);
+            ulong hash = System.IO.Hashing.XxHash3.HashToUInt64(key.Complete());
+            if (!readWhole(hash)) return;
+            builder.Begin();
+            for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.AppendColumn(statement, i, table.Columns[i], builder);
+            onRow(hash, builder.Complete());
+        });
+    }
+
+    /// <summary>
+    /// Steps a raw statement over every column of the table (then <paramref name="order"/>), handing each row's
+    /// statement to <paramref name="onRow"/>; SQLite errors and values that do not fit their type name the table.
+    /// </summary>
+    private void StepRows(TableSchema table, string order, Action<nint> onRow)
+    {
+        var sql = $"SELECT {string.Join(", ", table.Columns.Select(c => SqlIdentifier.Sqlite(c.Name)))} FROM {SqlIdentifier.Sqlite(table.Name)}{order}";
+        var statements = new List<sqlite3_stmt>();
         try
         {
             nint statement = Prepare(sql, statements).DangerousGetHandle();
             int rc;
-            while ((rc = NativeSqlite.sqlite3_step(statement)) == raw.SQLITE_ROW)
-            {
-                key.Begin();
-                foreach (int ordinal in table.PrimaryKey) SqliteTypeMap.AppendColumn(statement, ordinal, table.Columns[ordinal], key);
-                ulong hash = System.IO.Hashing.XxHash3.HashToUInt64(key.Complete());
-                if (!readWhole(hash)) continue;
-                builder.Begin();
-                for (int i = 0; i < table.Columns.Count; i++) SqliteTypeMap.AppendColumn(statement, i, table.Columns[i], builder);
-                onRow(hash, builder.Complete());
-            }
+            while ((rc = NativeSqlite.sqlite3_step(statement)) == raw.SQLITE_ROW) onRow(statement);
             Check(rc);
         }
         catch (SqliteException error)
