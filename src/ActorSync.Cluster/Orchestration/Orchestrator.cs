@@ -286,7 +286,7 @@ public sealed class Orchestrator : ReceiveActor, IWithTimers
         }
         // A cycle that wrote batches to Hub C may have put rows back to its snapshot: Hub C re-applies the changes
         // after it, which the nodes keep until the batch cache covers them; and they may now compact up to it.
-        if (_following && (report.Verified || report.Kind == Recovery) && position.Length > 0)
+        if (_following && (report.Verified || report.Kind == CycleKinds.Recovery) && position.Length > 0)
             Cdc(_settings.DestinationHub, CdcSettings.ApplierName)?.Tell(new FollowFrom(position, _dataset!.Catalog, Fresh: false));
     }
 
